@@ -1,0 +1,73 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Parley.Hosting;
+
+namespace Parley.Data;
+
+/// <summary>The resolved database choice: which provider, which connection string.</summary>
+public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, string? SqliteFile)
+{
+    public static DatabaseSettings From(IConfiguration configuration)
+    {
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (database.IsPostgres)
+        {
+            var connectionString = configuration.GetConnectionString("Default");
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new StartupException("Database:Provider is Postgres but ConnectionStrings:Default is empty. Set it to a PostgreSQL connection string, e.g. Host=localhost;Database=parley;Username=parley;Password=…");
+            }
+
+            return new DatabaseSettings(true, connectionString, null);
+        }
+
+        var dataDirectory = configuration[$"{ParleyOptions.Section}:DataDirectory"];
+        var file = Path.GetFullPath(Path.Combine(string.IsNullOrWhiteSpace(dataDirectory) ? "./data" : dataDirectory, "parley.db"));
+
+        // ReadWrite, not ReadWriteCreate: only the migrator creates the file, so a database that vanished
+        // at run time is an error rather than a silently empty new file.
+        var builder = new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWrite, Pooling = true };
+        return new DatabaseSettings(false, builder.ToString(), file);
+    }
+
+    /// <summary>A fresh, unpooled connection (migrations and health checks must see the real database).</summary>
+    public async Task<DbConnection> OpenUnpooledAsync(bool create, CancellationToken cancellationToken)
+    {
+        DbConnection connection;
+        if (IsPostgres)
+        {
+            connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ToString());
+        }
+        else
+        {
+            if (create)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(SqliteFile)!);
+            }
+
+            var builder = new SqliteConnectionStringBuilder(ConnectionString)
+            {
+                Pooling = false,
+                Mode = create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
+            };
+            connection = new SqliteConnection(builder.ToString());
+        }
+
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            if (connection is SqliteConnection sqlite)
+            {
+                SqlitePragmas.Apply(sqlite);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Parley.Identity;
+
+namespace Parley.Data;
+
+/// <summary>
+/// The one database context. Every workspace-owned entity carries a query filter on
+/// <see cref="CurrentWorkspaceId"/>, so a query made on behalf of one workspace can never see another's
+/// rows; code that must work across workspaces (sign-in, the command line, demo seeding) says so with
+/// <c>IgnoreQueryFilters()</c>. With no workspace set the filters match nothing (fail closed).
+/// </summary>
+public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContext workspace) : DbContext(options)
+{
+    public Guid? CurrentWorkspaceId => workspace.WorkspaceId;
+
+    public DbSet<Workspace> Workspaces => Set<Workspace>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Membership> Memberships => Set<Membership>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ParleyDb).Assembly);
+
+        modelBuilder.Entity<Workspace>().HasQueryFilter(w => w.Id == CurrentWorkspaceId);
+        modelBuilder.Entity<Membership>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ApiKey>().HasQueryFilter(k => k.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<AuditEntry>().HasQueryFilter(a => a.WorkspaceId == CurrentWorkspaceId);
+
+        SnakeCaseNames.Apply(modelBuilder);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Time is UTC everywhere. SQLite hands DateTime back as Unspecified; mark it UTC on the way in.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<Role>().HaveConversion<RoleConverter>().HaveMaxLength(16);
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+    private sealed class RoleConverter() : ValueConverter<Role, string>(
+        v => Roles.Name(v),
+        v => Roles.Parse(v));
+}

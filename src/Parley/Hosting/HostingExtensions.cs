@@ -1,0 +1,128 @@
+using System.Data.Common;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+using Parley.Data;
+
+namespace Parley.Hosting;
+
+public static class HostingExtensions
+{
+    public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<ParleyOptions>().BindConfiguration(ParleyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations()
+            .Validate(
+                database => !database.IsPostgres || !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Default")),
+                "Database:Provider is Postgres but ConnectionStrings:Default is empty; set it to a PostgreSQL connection string such as Host=localhost;Database=parley;Username=parley;Password=…")
+            .ValidateOnStart();
+        services.AddSingleton<DemoMode>();
+
+        // In-flight requests and workers get this long to finish when the process is asked to stop.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication UseHosting(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), web => web.UseStatusCodePagesWithReExecute("/status/{0}"));
+        app.MapOpenApi("/openapi/{documentName}.json");
+        return app;
+    }
+
+    /// <summary>
+    /// Runs a command, or migrates, seeds the demo and serves. Anything that stops the start is printed
+    /// as one line on standard error, never as a stack trace.
+    /// </summary>
+    public static async Task<int> RunParleyAsync(this WebApplication app, string[] args)
+    {
+        try
+        {
+            // Reading the options validates them (ValidateOnStart only fires when the host starts).
+            _ = app.Services.GetRequiredService<IOptions<ParleyOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var options = app.Services.GetRequiredService<IOptions<ParleyOptions>>().Value;
+
+            var isMigrateCommand = args is ["migrate", ..];
+            if (options.MigrateOnStart && !isMigrateCommand)
+            {
+                await app.Services.GetRequiredService<Migrator>().MigrateAsync(null, app.Lifetime.ApplicationStopping);
+            }
+
+            if (Cli.IsCommand(args))
+            {
+                return await Cli.InvokeAsync(app.Services, args, Console.Out, Console.Error, app.Lifetime.ApplicationStopping);
+            }
+
+            if (app.Services.GetRequiredService<DemoMode>().Enabled && await DemoMode.SeedAsync(app.Services, app.Lifetime.ApplicationStopping) is { } password)
+            {
+                app.Lifetime.ApplicationStarted.Register(() => Console.Out.WriteLine(
+                    $"""
+
+                    Parley demo is ready. Sign in at {app.Urls.FirstOrDefault() ?? "http://localhost:5000"}/signin
+                      e-mail:   {DemoMode.OwnerEmail}
+                      password: {password}
+                    The password is shown only this once (reset it with: user reset-password --email {DemoMode.OwnerEmail}).
+
+                    """));
+            }
+
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"Parley cannot start: {string.Join(" ", e.Failures)}");
+            return 1;
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync($"Parley cannot start: {e.Message}");
+            return 1;
+        }
+        catch (DbException e)
+        {
+            await Console.Error.WriteLineAsync($"Parley cannot reach the database: {e.Message.ReplaceLineEndings(" ")}");
+            return 2;
+        }
+        catch (Exception e) when (e.InnerException is DbException inner)
+        {
+            await Console.Error.WriteLineAsync($"Parley cannot reach the database: {inner.Message.ReplaceLineEndings(" ")}");
+            return 2;
+        }
+    }
+}
+
+/// <summary>Unreadable request bodies (broken JSON, wrong types) become a 400 problem that says what is wrong.</summary>
+internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException badRequest)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = badRequest.StatusCode;
+        var detail = badRequest.InnerException is JsonException json
+            ? $"The request body is not valid JSON for this endpoint: {json.Message}"
+            : badRequest.Message;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = { Status = badRequest.StatusCode, Title = "The request could not be read.", Detail = detail },
+        });
+    }
+}

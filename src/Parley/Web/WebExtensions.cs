@@ -1,0 +1,52 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Localization;
+using Parley.Identity;
+
+namespace Parley.Web;
+
+public static class WebExtensions
+{
+    public static WebApplicationBuilder AddWeb(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<Texts>();
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/");
+        builder.Services.Configure<RequestLocalizationOptions>(o =>
+        {
+            CultureInfo[] cultures = [.. Texts.Cultures.Select(CultureInfo.GetCultureInfo)];
+            o.DefaultRequestCulture = new RequestCulture("en");
+            o.SupportedCultures = cultures;
+            o.SupportedUICultures = cultures;
+
+            // A signed-in person's own choice first, then the browser's language.
+            o.RequestCultureProviders.Insert(0, new CustomRequestCultureProvider(context =>
+                Task.FromResult(context.User.FindFirst(ParleyClaims.Culture)?.Value is { } culture
+                    ? new ProviderCultureResult(culture)
+                    : null)));
+        });
+        return builder;
+    }
+
+    public static WebApplication UseWeb(this WebApplication app)
+    {
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseRequestLocalization();
+        app.UseMiddleware<WorkspaceMiddleware>();
+        app.UseAuthorization();
+        return app;
+    }
+
+    public static WebApplication MapApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        api.MapIdentityApi();
+        return app;
+    }
+
+    public static WebApplication MapWeb(this WebApplication app)
+    {
+        app.MapRazorPages();
+        return app;
+    }
+}
