@@ -4,7 +4,12 @@ using Parley.Identity;
 using Parley.Web;
 
 // A command (migrate, workspace, user, apikey) takes its own arguments; only serving reads --urls and friends.
-var builder = WebApplication.CreateBuilder(Cli.IsCommand(args) ? [] : args);
+// The content root is the build output, so appsettings.json and wwwroot are found from any working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = Cli.IsCommand(args) ? [] : args,
+    ContentRootPath = AppContext.BaseDirectory,
+});
 
 builder.AddHosting();
 builder.AddData();

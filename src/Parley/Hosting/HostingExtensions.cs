@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,13 @@ public static class HostingExtensions
                 "Database:Provider is Postgres but ConnectionStrings:Default is empty; set it to a PostgreSQL connection string such as Host=localhost;Database=parley;Username=parley;Password=…")
             .ValidateOnStart();
         services.AddSingleton<DemoMode>();
+
+        // Keys that protect session cookies and anti-forgery tokens live with the data, so a restart
+        // (or a second node sharing the data directory) does not sign everybody out.
+        var dataDirectory = builder.Configuration[$"{ParleyOptions.Section}:DataDirectory"];
+        services.AddDataProtection()
+            .SetApplicationName("Parley")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(string.IsNullOrWhiteSpace(dataDirectory) ? "./data" : dataDirectory), "keys")));
 
         // In-flight requests and workers get this long to finish when the process is asked to stop.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));

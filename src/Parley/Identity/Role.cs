@@ -47,6 +47,9 @@ public static class Roles
 
     public static string Name(Role role) => role.ToString().ToLowerInvariant();
 
+    /// <summary>The English label shown in the UI (and the key of its translation).</summary>
+    public static string Label(string name) => TryParse(name, out var role) ? role.ToString() : name;
+
     public static Role Parse(string name) =>
         TryParse(name, out var role) ? role : throw new FormatException($"Unknown role '{name}'.");
 
