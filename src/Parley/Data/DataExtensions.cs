@@ -8,11 +8,12 @@ public static class DataExtensions
 {
     public static WebApplicationBuilder AddData(this WebApplicationBuilder builder)
     {
-        var settings = DatabaseSettings.From(builder.Configuration);
-        builder.Services.AddSingleton(settings);
+        // Resolved lazily from the final configuration (hosts and tests may add sources after this call).
+        builder.Services.AddSingleton(services => DatabaseSettings.From(services.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<Migrator>();
-        builder.Services.AddDbContext<ParleyDb>(options =>
+        builder.Services.AddDbContext<ParleyDb>((services, options) =>
         {
+            var settings = services.GetRequiredService<DatabaseSettings>();
             if (settings.IsPostgres)
             {
                 options.UseNpgsql(settings.ConnectionString);

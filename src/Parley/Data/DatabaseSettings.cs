@@ -16,7 +16,7 @@ public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, 
             var connectionString = configuration.GetConnectionString("Default");
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                throw new StartupException("Database:Provider is Postgres but ConnectionStrings:Default is empty. Set it to a PostgreSQL connection string, e.g. Host=localhost;Database=parley;Username=parley;Password=…");
+                throw new StartupException("Database:Provider is Postgres but ConnectionStrings:Default is empty. Set it to a PostgreSQL connection string such as Host=localhost;Database=parley;Username=parley;Password=…");
             }
 
             return new DatabaseSettings(true, connectionString, null);

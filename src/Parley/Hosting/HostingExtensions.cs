@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
@@ -23,11 +25,10 @@ public static class HostingExtensions
         services.AddSingleton<DemoMode>();
 
         // Keys that protect session cookies and anti-forgery tokens live with the data, so a restart
-        // (or a second node sharing the data directory) does not sign everybody out.
-        var dataDirectory = builder.Configuration[$"{ParleyOptions.Section}:DataDirectory"];
-        services.AddDataProtection()
-            .SetApplicationName("Parley")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(string.IsNullOrWhiteSpace(dataDirectory) ? "./data" : dataDirectory), "keys")));
+        // does not sign everybody out. (Read lazily: tests and hosts may add configuration after this call.)
+        services.AddDataProtection().SetApplicationName("Parley");
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<ParleyOptions>, ILoggerFactory>((keys, parley, logs) =>
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(Path.GetFullPath(parley.Value.DataDirectory), "keys")), logs));
 
         // In-flight requests and workers get this long to finish when the process is asked to stop.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
