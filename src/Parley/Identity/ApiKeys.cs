@@ -10,10 +10,14 @@ public sealed record CreatedApiKey(ApiKeyView Key, string Secret);
 /// <summary>API keys of the current workspace. A key can be given at most the role its creator could grant, and never owner.</summary>
 public sealed class ApiKeys(ParleyDb db, WorkspaceContext workspace, AuditLog audit, TimeProvider clock)
 {
-    public IQueryable<ApiKeyView> Query() =>
-        db.ApiKeys.AsNoTracking()
-            .OrderByDescending(k => k.CreatedAt)
-            .Select(k => new ApiKeyView(k.Id, k.Name, Roles.Name(k.Role), k.Hint, k.CreatedAt, k.LastUsedAt, k.RevokedAt));
+    public async Task<List<ApiKeyView>> ListAsync(CancellationToken cancellationToken) =>
+        await Project(db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt)).ToListAsync(cancellationToken);
+
+    public Task<ApiKeyView?> FindAsync(Guid id, CancellationToken cancellationToken) =>
+        Project(db.ApiKeys.AsNoTracking().Where(k => k.Id == id)).FirstOrDefaultAsync(cancellationToken);
+
+    private static IQueryable<ApiKeyView> Project(IQueryable<ApiKey> keys) =>
+        keys.Select(k => new ApiKeyView(k.Id, k.Name, Roles.Name(k.Role), k.Hint, k.CreatedAt, k.LastUsedAt, k.RevokedAt));
 
     public async Task<Outcome<CreatedApiKey>> CreateAsync(string? name, string? role, CancellationToken cancellationToken)
     {

@@ -23,14 +23,14 @@ public static class IdentityApi
         api.MapGet("/workspace", GetWorkspace).RequirePermission(Permission.ViewWorkspace).WithTags("Workspace");
 
         var users = api.MapGroup("/users").RequirePermission(Permission.ManageUsers).WithTags("Users");
-        users.MapGet("/", (Members members, CancellationToken ct) => members.Query().ToListAsync(ct));
+        users.MapGet("/", (Members members, CancellationToken ct) => members.ListAsync(ct));
         users.MapGet("/{id:guid}", GetUser);
         users.MapPost("/", CreateUser);
         users.MapPatch("/{id:guid}", UpdateUser);
         users.MapDelete("/{id:guid}", RemoveUser);
 
         var keys = api.MapGroup("/api-keys").RequirePermission(Permission.ManageApiKeys).WithTags("API keys");
-        keys.MapGet("/", (ApiKeys apiKeys, CancellationToken ct) => apiKeys.Query().ToListAsync(ct));
+        keys.MapGet("/", (ApiKeys apiKeys, CancellationToken ct) => apiKeys.ListAsync(ct));
         keys.MapGet("/{id:guid}", GetApiKey);
         keys.MapPost("/", CreateApiKey);
         keys.MapDelete("/{id:guid}", RevokeApiKey);
@@ -65,7 +65,7 @@ public static class IdentityApi
         await members.RemoveAsync(id, ct) is { } error ? ApiProblems.From(error) : TypedResults.NoContent();
 
     private static async Task<Results<Ok<ApiKeyView>, NotFound>> GetApiKey(Guid id, ApiKeys apiKeys, CancellationToken ct) =>
-        await apiKeys.Query().FirstOrDefaultAsync(k => k.Id == id, ct) is { } key ? TypedResults.Ok(key) : TypedResults.NotFound();
+        await apiKeys.FindAsync(id, ct) is { } key ? TypedResults.Ok(key) : TypedResults.NotFound();
 
     private static async Task<IResult> CreateApiKey(CreateApiKeyRequest request, ApiKeys apiKeys, CancellationToken ct)
     {

@@ -14,13 +14,14 @@ public sealed record AddedMember(MemberView Member, string? InitialPassword);
 /// </summary>
 public sealed class Members(ParleyDb db, WorkspaceContext workspace, AuditLog audit, TimeProvider clock)
 {
-    public IQueryable<MemberView> Query() =>
-        db.Memberships.AsNoTracking()
-            .OrderBy(m => m.User!.Email)
-            .Select(m => new MemberView(m.UserId, m.User!.Email, m.User.DisplayName, Roles.Name(m.Role), m.CreatedAt));
+    public async Task<List<MemberView>> ListAsync(CancellationToken cancellationToken) =>
+        await Project(db.Memberships.AsNoTracking().OrderBy(m => m.User!.Email)).ToListAsync(cancellationToken);
 
     public Task<MemberView?> FindAsync(Guid userId, CancellationToken cancellationToken) =>
-        Query().FirstOrDefaultAsync(m => m.Id == userId, cancellationToken);
+        Project(db.Memberships.AsNoTracking().Where(m => m.UserId == userId)).FirstOrDefaultAsync(cancellationToken);
+
+    private static IQueryable<MemberView> Project(IQueryable<Membership> memberships) =>
+        memberships.Select(m => new MemberView(m.UserId, m.User!.Email, m.User.DisplayName, Roles.Name(m.Role), m.CreatedAt));
 
     /// <summary>Adds a person; a new account gets a generated password, an existing one just joins.</summary>
     public async Task<Outcome<AddedMember>> AddAsync(string? email, string? displayName, string? role, CancellationToken cancellationToken)

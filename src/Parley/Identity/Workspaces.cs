@@ -49,7 +49,8 @@ public sealed class Workspaces(ParleyDb db, WorkspaceContext workspace, AuditLog
 
     public async Task<IReadOnlyList<WorkspaceView>> ForUserAsync(Guid userId, CancellationToken cancellationToken) =>
         await db.Memberships.IgnoreQueryFilters().Where(m => m.UserId == userId)
-            .Join(db.Workspaces.IgnoreQueryFilters(), m => m.WorkspaceId, w => w.Id, (m, w) => new WorkspaceView(w.Id, w.Slug, w.Name, w.CreatedAt))
+            .Join(db.Workspaces.IgnoreQueryFilters(), m => m.WorkspaceId, w => w.Id, (m, w) => w)
             .OrderBy(w => w.Name)
+            .Select(w => new WorkspaceView(w.Id, w.Slug, w.Name, w.CreatedAt))
             .ToListAsync(cancellationToken);
 }

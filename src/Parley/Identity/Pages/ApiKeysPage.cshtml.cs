@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace Parley.Identity.Pages;
 
@@ -15,7 +14,7 @@ public sealed class ApiKeysPageModel(ApiKeys apiKeys) : PageModel
     public string? Role { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        Keys = await apiKeys.Query().ToListAsync(cancellationToken);
+        Keys = await apiKeys.ListAsync(cancellationToken);
 
     public async Task<IActionResult> OnPostCreateAsync(string? name, string? role, CancellationToken cancellationToken)
     {
@@ -30,7 +29,7 @@ public sealed class ApiKeysPageModel(ApiKeys apiKeys) : PageModel
             Created = created.Value;
         }
 
-        Keys = await apiKeys.Query().ToListAsync(cancellationToken);
+        Keys = await apiKeys.ListAsync(cancellationToken);
         return Page();
     }
 

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace Parley.Identity.Pages;
 
@@ -18,7 +17,7 @@ public sealed class UsersModel(Members members) : PageModel
     public string? Role { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        MemberList = await members.Query().ToListAsync(cancellationToken);
+        MemberList = await members.ListAsync(cancellationToken);
 
     public async Task<IActionResult> OnPostAddAsync(string? email, string? displayName, string? role, CancellationToken cancellationToken)
     {
@@ -33,7 +32,7 @@ public sealed class UsersModel(Members members) : PageModel
             Added = added.Value;
         }
 
-        MemberList = await members.Query().ToListAsync(cancellationToken);
+        MemberList = await members.ListAsync(cancellationToken);
         return Page();
     }
 
@@ -48,7 +47,7 @@ public sealed class UsersModel(Members members) : PageModel
         if (!IsHtmx)
         {
             Error = changed.Error?.Message;
-            MemberList = await members.Query().ToListAsync(cancellationToken);
+            MemberList = await members.ListAsync(cancellationToken);
             return Page();
         }
 
@@ -67,7 +66,7 @@ public sealed class UsersModel(Members members) : PageModel
         if (!IsHtmx)
         {
             Error = error?.Message;
-            MemberList = await members.Query().ToListAsync(cancellationToken);
+            MemberList = await members.ListAsync(cancellationToken);
             return Page();
         }
 
