@@ -36,9 +36,11 @@ public sealed class AuditTrail(ParleyDb db, WorkspaceContext workspace)
     public async Task<AuditPage> PageAsync(AuditCursor? before, int limit, CancellationToken cancellationToken)
     {
         var workspaceId = workspace.RequiredWorkspaceId;
+        // IgnoreQueryFilters lifts the filters of the whole query, subqueries included, so the
+        // membership test names the workspace itself.
         var query = db.AuditEntries.IgnoreQueryFilters().AsNoTracking()
             .Where(a => a.WorkspaceId == workspaceId
-                || (a.WorkspaceId == null && db.Memberships.Any(m => m.UserId == a.ActorId)));
+                || (a.WorkspaceId == null && db.Memberships.Any(m => m.WorkspaceId == workspaceId && m.UserId == a.ActorId)));
         if (before is not null)
         {
             query = query.Where(a => a.At < before.At || (a.At == before.At && a.Id.CompareTo(before.Id) < 0));

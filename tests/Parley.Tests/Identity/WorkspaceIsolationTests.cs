@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Parley.Tests.Infrastructure;
+
+namespace Parley.Tests.Identity;
+
+/// <summary>
+/// Walks every route that exists, so a new endpoint is covered the day it is added: an object of
+/// workspace A is 404 — never 403 — for workspace B.
+/// </summary>
+public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFixture<ParleyAppFixture>
+{
+    private ParleyApp App => fixture.App;
+
+    [Fact]
+    public async Task EveryApiRouteWithAnId_AnswersAnotherWorkspacesObjectWith404()
+    {
+        var a = await App.CreateWorkspaceAsync();
+        var b = await App.CreateWorkspaceAsync();
+        var aKeys = await App.Api(a.AdminKey).GetFromJsonAsync<JsonElement>("/api/v1/api-keys");
+        var objectsOfA = new Dictionary<string, Guid>
+        {
+            ["users"] = a.Owner.Id,
+            ["api-keys"] = aKeys[0].GetProperty("id").GetGuid(),
+        };
+
+        var routes = ApiRoutes().Where(r => r.Pattern.Contains("{id", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(routes);
+        foreach (var (method, pattern) in routes)
+        {
+            var resource = pattern.Split('/')[2];
+            Assert.True(objectsOfA.TryGetValue(resource, out var id), $"The isolation test does not know how to make a '{resource}' object for {method} /{pattern}; add one.");
+            var request = new HttpRequestMessage(new HttpMethod(method), "/" + pattern.Replace("{id:guid}", id.ToString(), StringComparison.Ordinal));
+            if (method is "POST" or "PATCH" or "PUT")
+            {
+                request.Content = JsonContent.Create(new { role = "viewer", name = "x" });
+            }
+
+            var response = await App.Api(b.AdminKey).SendAsync(request);
+
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{method} /{pattern} answered {(int)response.StatusCode} for another workspace's object");
+        }
+
+        // Nothing of A was touched by B's attempts.
+        var owner = await App.Api(a.AdminKey).GetFromJsonAsync<JsonElement>($"/api/v1/users/{a.Owner.Id}");
+        Assert.Equal("owner", owner.GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await App.Api(a.AdminKey).GetAsync("/api/v1/workspace")).StatusCode);
+    }
+
+    [Fact]
+    public async Task EveryApiListRoute_ShowsOnlyTheCallersWorkspace()
+    {
+        var a = await App.CreateWorkspaceAsync();
+        var b = await App.CreateWorkspaceAsync();
+        await ParleyApp.SignInAsync(App.Browser(), a.Owner.Email, a.Owner.Password);
+
+        foreach (var (_, pattern) in ApiRoutes().Where(r => r.Method == "GET" && !r.Pattern.Contains('{', StringComparison.Ordinal)))
+        {
+            var body = await App.Api(b.AdminKey).GetStringAsync("/" + pattern);
+
+            Assert.DoesNotContain(a.Owner.Id.ToString(), body, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(a.Owner.Email, body, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(a.Slug, body, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task EveryWorkspacePage_IsNotFoundForSomeoneFromAnotherWorkspace()
+    {
+        var a = await App.CreateWorkspaceAsync();
+        var b = await App.CreateWorkspaceAsync();
+        var browser = App.Browser();
+        await ParleyApp.SignInAsync(browser, b.Owner.Email, b.Owner.Password);
+
+        var pages = Endpoints().Select(e => e.RoutePattern.RawText ?? "").Where(p => p.Contains("{workspace}", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.NotEmpty(pages);
+        foreach (var page in pages)
+        {
+            var ownPath = "/" + page.Replace("{workspace}", b.Slug, StringComparison.Ordinal);
+            var foreignPath = "/" + page.Replace("{workspace}", a.Slug, StringComparison.Ordinal);
+
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(ownPath)).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync(foreignPath)).StatusCode);
+        }
+    }
+
+    private IEnumerable<RouteEndpoint> Endpoints() =>
+        App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
+
+    private IEnumerable<(string Method, string Pattern)> ApiRoutes() =>
+        from endpoint in Endpoints()
+        let pattern = endpoint.RoutePattern.RawText?.TrimStart('/') ?? ""
+        where pattern.StartsWith("api/v1", StringComparison.Ordinal)
+        from method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []
+        select (method, pattern.TrimEnd('/'));
+}
