@@ -22,6 +22,14 @@ public sealed partial class Migrator(DatabaseSettings settings, TimeProvider clo
     public async Task<int> MigrateAsync(int? targetVersion = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await settings.OpenUnpooledAsync(create: true, cancellationToken);
+
+        // The lock comes first: even CREATE TABLE IF NOT EXISTS races on PostgreSQL. It is a session
+        // lock, released at the latest when this connection closes.
+        if (settings.IsPostgres)
+        {
+            await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({AdvisoryLockKey})", cancellationToken);
+        }
+
         await ExecuteAsync(connection, null, """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version integer NOT NULL PRIMARY KEY,
@@ -29,11 +37,6 @@ public sealed partial class Migrator(DatabaseSettings settings, TimeProvider clo
                 applied_at text NOT NULL
             )
             """, cancellationToken);
-
-        if (settings.IsPostgres)
-        {
-            await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({AdvisoryLockKey})", cancellationToken);
-        }
 
         var applied = 0;
         foreach (var script in Scripts.Where(s => targetVersion is null || s.Version <= targetVersion))

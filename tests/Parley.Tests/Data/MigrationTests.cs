@@ -1,0 +1,142 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Parley.Data;
+using Parley.Identity;
+using Parley.Tests.Infrastructure;
+
+namespace Parley.Tests.Data;
+
+/// <summary>Runs on SQLite, and on PostgreSQL when the test script provides a server.</summary>
+public sealed class MigrationTests
+{
+    [Fact]
+    public async Task MigratedSchema_IsExactlyTheSchemaTheModelExpects()
+    {
+        await using var migrated = await TestDatabase.CreateAsync();
+        await using var fromModel = await TestDatabase.CreateAsync();
+        await MigratorFor(migrated).MigrateAsync();
+        await using (var db = ContextFor(fromModel))
+        {
+            await db.Database.EnsureCreatedAsync();
+        }
+
+        var actual = await SnapshotAsync(migrated);
+        var expected = await SnapshotAsync(fromModel);
+
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public async Task Migrate_Twice_AppliesNothingTheSecondTime()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var migrator = MigratorFor(database);
+
+        var first = await migrator.MigrateAsync();
+        var second = await migrator.MigrateAsync();
+
+        Assert.Equal(migrator.Scripts.Count, first);
+        Assert.Equal(0, second);
+        Assert.Equal(migrator.Scripts.Select(s => s.Version), await migrator.AppliedVersionsAsync(default));
+    }
+
+    [Fact]
+    public async Task Upgrade_OfADatabaseCreatedByTheFirstMigration_KeepsItsData()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var migrator = MigratorFor(database);
+        Assert.Equal(1, await migrator.MigrateAsync(targetVersion: 1));
+
+        var workspaceId = Guid.CreateVersion7();
+        var userId = Guid.CreateVersion7();
+        await using (var connection = await Settings(database).OpenUnpooledAsync(create: false, default))
+        {
+            // Written as the first release wrote it, before later migrations existed.
+            await ExecuteAsync(connection, "INSERT INTO workspaces (id, slug, name, created_at) VALUES (@w, 'old-shop', 'Old Shop', @t)", workspaceId, userId);
+            await ExecuteAsync(connection, "INSERT INTO users (id, email, display_name, password_hash, security_stamp, failed_sign_in_count, created_at) VALUES (@u, 'old@shop.test', 'Old Timer', 'hash', 'stamp', 2, @t)", workspaceId, userId);
+            await ExecuteAsync(connection, "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (@w, @u, 'owner', @t)", workspaceId, userId);
+        }
+
+        Assert.Equal(migrator.Scripts.Count - 1, await migrator.MigrateAsync());
+
+        await using var db = ContextFor(database);
+        var user = await db.Users.SingleAsync(u => u.Id == userId);
+        Assert.Equal(("old@shop.test", "Old Timer", 2, (string?)null), (user.Email, user.DisplayName, user.FailedSignInCount, user.Culture));
+        var membership = await db.Memberships.IgnoreQueryFilters().SingleAsync(m => m.UserId == userId);
+        Assert.Equal((workspaceId, Role.Owner), (membership.WorkspaceId, membership.Role));
+        Assert.Equal("Old Shop", (await db.Workspaces.IgnoreQueryFilters().SingleAsync()).Name);
+        Assert.Empty(await db.ApiKeys.IgnoreQueryFilters().ToListAsync());
+    }
+
+    [Fact]
+    public async Task ConcurrentMigrators_ApplyEachScriptExactlyOnce()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+
+        var applied = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => MigratorFor(database).MigrateAsync())));
+
+        var migrator = MigratorFor(database);
+        Assert.Equal(migrator.Scripts.Count, applied.Sum());
+        Assert.Equal(migrator.Scripts.Select(s => s.Version), await migrator.AppliedVersionsAsync(default));
+    }
+
+    [Fact]
+    public void BothProviders_HaveTheSameMigrations()
+    {
+        static IEnumerable<string> Names(string provider) =>
+            typeof(Migrator).Assembly.GetManifestResourceNames()
+                .Where(n => n.StartsWith($"migrations/{provider}/", StringComparison.Ordinal))
+                .Select(n => n[(n.LastIndexOf('/') + 1)..])
+                .Order(StringComparer.Ordinal);
+
+        Assert.NotEmpty(Names("Sqlite"));
+        Assert.Equal(Names("Sqlite"), Names("Postgres"));
+    }
+
+    private static DatabaseSettings Settings(TestDatabase database) =>
+        DatabaseSettings.From(new ConfigurationBuilder().AddInMemoryCollection(database.Settings()).Build());
+
+    private static Migrator MigratorFor(TestDatabase database) =>
+        new(Settings(database), TimeProvider.System, NullLogger<Migrator>.Instance);
+
+    private static ParleyDb ContextFor(TestDatabase database)
+    {
+        var settings = Settings(database);
+        var options = new DbContextOptionsBuilder<ParleyDb>();
+        if (settings.IsPostgres)
+        {
+            options.UseNpgsql(settings.ConnectionString);
+        }
+        else
+        {
+            // EnsureCreated needs to create the file; the application's own string refuses to.
+            options.UseSqlite(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(settings.ConnectionString) { Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadWriteCreate }.ToString());
+        }
+
+        return new ParleyDb(options.Options, new WorkspaceContext());
+    }
+
+    private static async Task<List<string>> SnapshotAsync(TestDatabase database)
+    {
+        await using var connection = await Settings(database).OpenUnpooledAsync(create: false, default);
+        return await SchemaSnapshot.ReadAsync(connection);
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, string sql, Guid workspaceId, Guid userId)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in new (string, object)[] { ("@w", workspaceId), ("@u", userId), ("@t", new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc)) })
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = connection is Microsoft.Data.Sqlite.SqliteConnection && value is Guid guid ? guid.ToString().ToUpperInvariant() : value;
+            command.Parameters.Add(parameter);
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+}
