@@ -88,7 +88,7 @@ public static class Cli
         }, ct));
         root.Subcommands.Add(new Command("apikey", "Manage API keys.") { keyCreate });
 
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         return root.Parse(args).InvokeAsync(configuration, cancellationToken);
     }
 

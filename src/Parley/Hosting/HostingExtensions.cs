@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -6,15 +5,21 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
-using Parley.Data;
 
 namespace Parley.Hosting;
 
 public static class HostingExtensions
 {
-    public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder, string[] args)
     {
         var services = builder.Services;
+
+        // A command's standard output is its result (a password, a key on the last line); logs go to standard error.
+        if (Cli.IsCommand(args))
+        {
+            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<ParleyOptions>().BindConfiguration(ParleyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations()
@@ -49,68 +54,6 @@ public static class HostingExtensions
         app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), web => web.UseStatusCodePagesWithReExecute("/status/{0}"));
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
-    }
-
-    /// <summary>
-    /// Runs a command, or migrates, seeds the demo and serves. Anything that stops the start is printed
-    /// as one line on standard error, never as a stack trace.
-    /// </summary>
-    public static async Task<int> RunParleyAsync(this WebApplication app, string[] args)
-    {
-        try
-        {
-            // Reading the options validates them (ValidateOnStart only fires when the host starts).
-            _ = app.Services.GetRequiredService<IOptions<ParleyOptions>>().Value;
-            _ = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            var options = app.Services.GetRequiredService<IOptions<ParleyOptions>>().Value;
-
-            var isMigrateCommand = args is ["migrate", ..];
-            if (options.MigrateOnStart && !isMigrateCommand)
-            {
-                await app.Services.GetRequiredService<Migrator>().MigrateAsync(null, app.Lifetime.ApplicationStopping);
-            }
-
-            if (Cli.IsCommand(args))
-            {
-                return await Cli.InvokeAsync(app.Services, args, Console.Out, Console.Error, app.Lifetime.ApplicationStopping);
-            }
-
-            if (app.Services.GetRequiredService<DemoMode>().Enabled && await DemoMode.SeedAsync(app.Services, app.Lifetime.ApplicationStopping) is { } password)
-            {
-                app.Lifetime.ApplicationStarted.Register(() => Console.Out.WriteLine(
-                    $"""
-
-                    Parley demo is ready. Sign in at {app.Urls.FirstOrDefault() ?? "http://localhost:5000"}/signin
-                      e-mail:   {DemoMode.OwnerEmail}
-                      password: {password}
-                    The password is shown only this once (reset it with: user reset-password --email {DemoMode.OwnerEmail}).
-
-                    """));
-            }
-
-            await app.RunAsync();
-            return 0;
-        }
-        catch (OptionsValidationException e)
-        {
-            await Console.Error.WriteLineAsync($"Parley cannot start: {string.Join(" ", e.Failures)}");
-            return 1;
-        }
-        catch (StartupException e)
-        {
-            await Console.Error.WriteLineAsync($"Parley cannot start: {e.Message}");
-            return 1;
-        }
-        catch (DbException e)
-        {
-            await Console.Error.WriteLineAsync($"Parley cannot reach the database: {e.Message.ReplaceLineEndings(" ")}");
-            return 2;
-        }
-        catch (Exception e) when (e.InnerException is DbException inner)
-        {
-            await Console.Error.WriteLineAsync($"Parley cannot reach the database: {inner.Message.ReplaceLineEndings(" ")}");
-            return 2;
-        }
     }
 }
 

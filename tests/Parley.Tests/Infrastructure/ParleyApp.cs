@@ -17,27 +17,37 @@ namespace Parley.Tests.Infrastructure;
 public sealed partial class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly Dictionary<string, string?> extraSettings;
+    private readonly bool ownsDatabase;
 
-    public ParleyApp() : this([])
+    public ParleyApp() : this(null, [])
     {
     }
 
-    public ParleyApp(Dictionary<string, string?> settings) => extraSettings = settings;
+    /// <summary>Parley on a database the test made (and disposes) itself.</summary>
+    public ParleyApp(TestDatabase? database, Dictionary<string, string?>? settings = null)
+    {
+        extraSettings = settings ?? [];
+        ownsDatabase = database is null;
+        Database = database!;
+    }
 
-    public TestDatabase Database { get; private set; } = null!;
+    public TestDatabase Database { get; private set; }
 
     public FakeClock Clock { get; } = new();
 
     public async Task InitializeAsync()
     {
-        Database = await TestDatabase.CreateAsync();
+        Database ??= await TestDatabase.CreateAsync();
         await Services.GetRequiredService<Migrator>().MigrateAsync();
     }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
-        await Database.DisposeAsync();
+        if (ownsDatabase)
+        {
+            await Database.DisposeAsync();
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
