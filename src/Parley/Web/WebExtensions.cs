@@ -1,5 +1,7 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Localization;
+using Parley.Hosting;
 using Parley.Identity;
 
 namespace Parley.Web;
@@ -9,6 +11,12 @@ public static class WebExtensions
     public static WebApplicationBuilder AddWeb(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<Texts>();
+        builder.Services.AddAntiforgery();
+        builder.Services.AddOptions<AntiforgeryOptions>().Configure<DemoMode>((antiforgery, demo) =>
+        {
+            antiforgery.Cookie.Name = "parley.antiforgery";
+            antiforgery.Cookie.SecurePolicy = demo.Enabled ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        });
         builder.Services.AddRazorPages(o => o.RootDirectory = "/");
         builder.Services.Configure<RequestLocalizationOptions>(o =>
         {
@@ -28,6 +36,21 @@ public static class WebExtensions
 
     public static WebApplication UseWeb(this WebApplication app)
     {
+        if (!app.Services.GetRequiredService<DemoMode>().Enabled)
+        {
+            app.UseHsts();
+        }
+
+        app.Use(static (context, next) =>
+        {
+            // No framing (clickjacking), no MIME sniffing, no full URLs leaked to other sites.
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "same-origin";
+            headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'";
+            return next(context);
+        });
         app.UseStaticFiles();
         app.UseRouting();
         app.UseAuthentication();
