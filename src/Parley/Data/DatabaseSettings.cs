@@ -31,6 +31,27 @@ public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, 
         return new DatabaseSettings(false, builder.ToString(), file);
     }
 
+    /// <summary>A pooled connection with Parley's pragmas, for hot paths that bypass EF Core.</summary>
+    public async Task<DbConnection> OpenPooledAsync(CancellationToken cancellationToken)
+    {
+        DbConnection connection = IsPostgres ? new NpgsqlConnection(ConnectionString) : new SqliteConnection(ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            if (connection is SqliteConnection sqlite)
+            {
+                SqlitePragmas.Apply(sqlite);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>A fresh, unpooled connection (migrations and health checks must see the real database).</summary>
     public async Task<DbConnection> OpenUnpooledAsync(bool create, CancellationToken cancellationToken)
     {

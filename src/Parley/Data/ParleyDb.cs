@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Parley.Channels.WhatsApp;
 using Parley.Identity;
+using Parley.Inbox;
 
 namespace Parley.Data;
 
@@ -19,6 +21,13 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<Membership> Memberships => Set<Membership>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<WhatsAppNumber> WhatsAppNumbers => Set<WhatsAppNumber>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WhatsAppEvent> WhatsAppEvents => Set<WhatsAppEvent>();
+    public DbSet<PendingStatus> PendingStatuses => Set<PendingStatus>();
+    public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+    public DbSet<Message> Messages => Set<Message>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -28,6 +37,11 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<Membership>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ApiKey>().HasQueryFilter(k => k.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<AuditEntry>().HasQueryFilter(a => a.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<WhatsAppNumber>().HasQueryFilter(n => n.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<WhatsAppEvent>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Contact>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Conversation>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Message>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }

@@ -38,6 +38,7 @@ internal static class SnakeCaseNames
 
     public static string ToSnakeCase(string name)
     {
+        name = name.Replace("WhatsApp", "Whatsapp", StringComparison.Ordinal);
         var builder = new StringBuilder(name.Length + 8);
         for (var i = 0; i < name.Length; i++)
         {

@@ -27,10 +27,10 @@ internal static class SchemaSnapshot
                 lines.Add($"column {table}.{column[0]} {column[1]} notnull={column[2]} pk={column[3]}");
             }
 
-            foreach (var index in await QueryAsync(connection, $"SELECT name, \"unique\" FROM pragma_index_list('{table}') WHERE origin = 'c'"))
+            foreach (var index in await QueryAsync(connection, $"SELECT name, \"unique\", partial FROM pragma_index_list('{table}') WHERE origin = 'c'"))
             {
                 var columns = await QueryAsync(connection, $"SELECT name FROM pragma_index_info('{index[0]}') ORDER BY seqno");
-                lines.Add($"index {table}.{index[0]} unique={index[1]} ({string.Join(", ", columns.Select(c => c[0]))})");
+                lines.Add($"index {table}.{index[0]} unique={index[1]} partial={index[2]} ({string.Join(", ", columns.Select(c => c[0]))})");
             }
 
             foreach (var key in await QueryAsync(connection, $"SELECT \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list('{table}')"))

@@ -17,7 +17,7 @@ public sealed class CommandLineTests
         var second = await ParleyProcess.RunAsync(database.EnvironmentVariables(), "migrate");
 
         Assert.Equal(0, first.ExitCode);
-        Assert.Contains("Applied 2 migration(s).", first.Output, StringComparison.Ordinal);
+        Assert.Matches(@"Applied \d+ migration\(s\)\.", first.Output);
         Assert.Equal(0, second.ExitCode);
         Assert.Equal("The database is up to date.", second.LastOutputLine());
     }

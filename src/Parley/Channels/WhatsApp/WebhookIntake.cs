@@ -1,0 +1,129 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Parley.Data;
+
+namespace Parley.Channels.WhatsApp;
+
+/// <summary>
+/// Writes webhook deliveries durably with group commit: requests that arrive together share one
+/// transaction (one fsync), and each request is answered only after the commit that holds it. The
+/// table is the truth; <see cref="WebhookBell"/> only wakes the processor.
+/// </summary>
+public sealed partial class WebhookIntake(DatabaseSettings settings, TimeProvider clock, WebhookBell bell, ILogger<WebhookIntake> logger) : BackgroundService
+{
+    private const int MaxBatch = 512;
+
+    private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(20_000) { SingleReader = true });
+
+    private sealed record Pending(byte[] Body, TaskCompletionSource Stored);
+
+    /// <summary>Returns once the body is committed; throws if it could not be stored.</summary>
+    public async Task StoreAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(body, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        await queue.Writer.WriteAsync(pending, cancellationToken);
+        await pending.Stored.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(MaxBatch);
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                while (batch.Count < MaxBatch && queue.Reader.TryRead(out var pending))
+                {
+                    batch.Add(pending);
+                }
+
+                await WriteBatchAsync(batch);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The web server has already drained its requests; whatever is still queued is written below.
+        }
+
+        while (queue.Reader.TryRead(out var pending))
+        {
+            batch.Add(pending);
+        }
+
+        if (batch.Count > 0)
+        {
+            await WriteBatchAsync(batch);
+        }
+    }
+
+    private async Task WriteBatchAsync(List<Pending> batch)
+    {
+        try
+        {
+            // Not cancellable: a batch that started is committed or failed, never half-written.
+            await using var connection = await settings.OpenPooledAsync(CancellationToken.None);
+            await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO webhook_deliveries (received_at, body, attempts) VALUES (@at, @body, 0)";
+            var at = Parameter(command, "@at", clock.GetUtcNow().UtcDateTime);
+            var body = Parameter(command, "@body", Array.Empty<byte>());
+            foreach (var pending in batch)
+            {
+                body.Value = pending.Body;
+                await command.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+            foreach (var pending in batch)
+            {
+                pending.Stored.TrySetResult();
+            }
+
+            bell.Ring();
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or IOException)
+        {
+            LogWriteFailed(logger, e, batch.Count);
+            foreach (var pending in batch)
+            {
+                pending.Stored.TrySetException(e);
+            }
+        }
+    }
+
+    private static DbParameter Parameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store {Count} webhook deliveries; they were answered 503 and Meta will retry")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, int count);
+}
+
+/// <summary>Wakes the webhook processor; a ring with nobody waiting is kept until the next wait.</summary>
+public sealed class WebhookBell
+{
+    private readonly Channel<bool> channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public void Ring() => channel.Writer.TryWrite(true);
+
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await channel.Reader.ReadAsync(timer.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Timed out: look at the table anyway.
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Parley.Data;
+using Parley.Hosting;
+using Parley.Identity;
+
+namespace Parley.Channels.WhatsApp;
+
+public sealed record WhatsAppNumberView(Guid Id, string PhoneNumberId, string WabaId, string DisplayPhoneNumber, int Throughput, DateTime CreatedAt);
+
+public sealed record ConnectWhatsAppNumber(string? PhoneNumberId, string? WabaId, string? DisplayPhoneNumber, string? AccessToken, int? Throughput);
+
+/// <summary>Connecting, listing and removing the WhatsApp numbers of the current workspace.</summary>
+public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext workspace, AuditLog audit, Secrets secrets, TimeProvider clock)
+{
+    public async Task<List<WhatsAppNumberView>> ListAsync(CancellationToken cancellationToken) =>
+        await db.WhatsAppNumbers.AsNoTracking()
+            .Where(n => n.RemovedAt == null)
+            .OrderBy(n => n.CreatedAt)
+            .Select(n => new WhatsAppNumberView(n.Id, n.PhoneNumberId, n.WabaId, n.DisplayPhoneNumber, n.Throughput, n.CreatedAt))
+            .ToListAsync(cancellationToken);
+
+    public async Task<Outcome<WhatsAppNumberView>> ConnectAsync(ConnectWhatsAppNumber request, CancellationToken cancellationToken)
+    {
+        if (!GraphId().IsMatch(request.PhoneNumberId ?? ""))
+        {
+            return OperationError.Invalid("phoneNumberId", "phoneNumberId is the number's id in Meta's WhatsApp Manager: digits only, up to 32.");
+        }
+
+        if (!GraphId().IsMatch(request.WabaId ?? ""))
+        {
+            return OperationError.Invalid("wabaId", "wabaId is the WhatsApp Business Account id: digits only, up to 32.");
+        }
+
+        if (!DisplayNumber().IsMatch(request.DisplayPhoneNumber ?? ""))
+        {
+            return OperationError.Invalid("displayPhoneNumber", "displayPhoneNumber is the phone number as shown to customers, e.g. +49 30 1234567.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.AccessToken) || request.AccessToken.Length > 2000)
+        {
+            return OperationError.Invalid("accessToken", "accessToken is required: a system-user token with the whatsapp_business_messaging permission.");
+        }
+
+        if (request.Throughput is < 1 or > WhatsAppNumber.MaxThroughput)
+        {
+            return OperationError.Invalid("throughput", $"throughput lies between 1 and {WhatsAppNumber.MaxThroughput} messages per second.");
+        }
+
+        if (await db.WhatsAppNumbers.IgnoreQueryFilters().AnyAsync(n => n.PhoneNumberId == request.PhoneNumberId && n.RemovedAt == null, cancellationToken))
+        {
+            return new OperationError(ErrorKind.Conflict, "This WhatsApp number is already connected on this installation. Remove it there first.", "phoneNumberId");
+        }
+
+        var number = new WhatsAppNumber
+        {
+            WorkspaceId = workspace.RequiredWorkspaceId,
+            PhoneNumberId = request.PhoneNumberId!,
+            WabaId = request.WabaId!,
+            DisplayPhoneNumber = request.DisplayPhoneNumber!.Trim(),
+            AccessTokenProtected = secrets.Protect(request.AccessToken.Trim()),
+            Throughput = request.Throughput ?? WhatsAppNumber.DefaultThroughput,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        db.WhatsAppNumbers.Add(number);
+        audit.Add("whatsapp_number.connected", "whatsapp_number", number.Id, number.PhoneNumberId);
+        await db.SaveChangesAsync(cancellationToken);
+        return new WhatsAppNumberView(number.Id, number.PhoneNumberId, number.WabaId, number.DisplayPhoneNumber, number.Throughput, number.CreatedAt);
+    }
+
+    public async Task<OperationError?> RemoveAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var number = await db.WhatsAppNumbers.FirstOrDefaultAsync(n => n.Id == id && n.RemovedAt == null, cancellationToken);
+        if (number is null)
+        {
+            return OperationError.NotFound;
+        }
+
+        number.RemovedAt = clock.GetUtcNow().UtcDateTime;
+        audit.Add("whatsapp_number.removed", "whatsapp_number", number.Id, number.PhoneNumberId);
+        await db.SaveChangesAsync(cancellationToken);
+        return null;
+    }
+
+    [GeneratedRegex(@"^\d{1,32}$")]
+    private static partial Regex GraphId();
+
+    [GeneratedRegex(@"^\+?[\d][\d \-()]{4,30}$")]
+    private static partial Regex DisplayNumber();
+}

@@ -1,0 +1,52 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Parley.Channels.WhatsApp;
+using Parley.Identity;
+
+namespace Parley.Inbox;
+
+public enum ConversationStatus
+{
+    Open,
+    Pending,
+    Snoozed,
+    Resolved,
+}
+
+/// <summary>
+/// The one thread between a contact and a business number. The 24-hour customer-service window is
+/// derived from <see cref="LastInboundAt"/>: free-form replies are allowed until it plus 24 hours.
+/// </summary>
+public sealed class Conversation
+{
+    public static readonly TimeSpan ServiceWindow = TimeSpan.FromHours(24);
+
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public required Guid WorkspaceId { get; init; }
+    public required Guid ContactId { get; init; }
+    public required Guid WhatsAppNumberId { get; init; }
+    public ConversationStatus Status { get; set; } = ConversationStatus.Open;
+    public DateTime? LastInboundAt { get; set; }
+    public required DateTime LastMessageAt { get; set; }
+    public required DateTime CreatedAt { get; init; }
+    public required DateTime UpdatedAt { get; set; }
+
+    public DateTime? WindowClosesAt => LastInboundAt + ServiceWindow;
+
+    public bool IsWindowOpen(DateTime now) => WindowClosesAt > now;
+}
+
+internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conversation>
+{
+    public void Configure(EntityTypeBuilder<Conversation> builder)
+    {
+        builder.ToTable("conversations");
+        builder.Property(c => c.Status).HasConversion<string>().HasMaxLength(16);
+        builder.Ignore(c => c.WindowClosesAt);
+        builder.HasIndex(c => new { c.ContactId, c.WhatsAppNumberId }).IsUnique();
+        builder.HasIndex(c => new { c.WorkspaceId, c.UpdatedAt });
+        builder.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Contact>().WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<WhatsAppNumber>().WithMany().HasForeignKey(c => c.WhatsAppNumberId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
