@@ -1,3 +1,4 @@
+using Parley.Channels.WhatsApp;
 using Parley.Data;
 using Parley.Hosting;
 using Parley.Identity;
@@ -10,6 +11,7 @@ return await ParleyHost.RunAsync(
         builder.AddHosting(args);
         builder.AddData();
         builder.AddIdentityFeature();
+        builder.AddWhatsApp();
         builder.AddWeb();
     },
     app =>
@@ -17,6 +19,7 @@ return await ParleyHost.RunAsync(
         app.UseHosting();
         app.UseWeb();
         app.MapData();
+        app.MapWhatsAppWebhook();
         app.MapApi();
         app.MapWeb();
     });

@@ -29,6 +29,7 @@ public static class HostingExtensions
                 "Database:Provider is Postgres but ConnectionStrings:Default is empty; set it to a PostgreSQL connection string such as Host=localhost;Database=parley;Username=parley;Password=…")
             .ValidateOnStart();
         services.AddSingleton<DemoMode>();
+        services.AddSingleton<Secrets>();
 
         // Keys that protect session cookies and anti-forgery tokens live with the data, so a restart
         // does not sign everybody out. (Read lazily: tests and hosts may add configuration after this call.)

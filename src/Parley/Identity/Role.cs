@@ -23,6 +23,8 @@ public enum Permission
     ViewAuditLog,
     ViewWorkspace,
     RevealPhoneNumbers,
+    ManageChannels,
+    ViewConversations,
 }
 
 public static class Roles
@@ -32,11 +34,11 @@ public static class Roles
     private static readonly Dictionary<Role, HashSet<Permission>> Grants = new()
     {
         [Role.Owner] = [.. Enum.GetValues<Permission>()],
-        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers],
-        [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers],
-        [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers],
+        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations],
+        [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations],
+        [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations],
         [Role.Marketer] = [Permission.ViewWorkspace],
-        [Role.Viewer] = [Permission.ViewWorkspace],
+        [Role.Viewer] = [Permission.ViewWorkspace, Permission.ViewConversations],
     };
 
     public static bool Has(this Role role, Permission permission) => Grants[role].Contains(permission);

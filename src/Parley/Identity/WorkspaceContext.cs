@@ -14,7 +14,7 @@ public sealed class WorkspaceContext
 
     public Guid RequiredWorkspaceId => WorkspaceId ?? throw new InvalidOperationException("No workspace is selected for this unit of work.");
 
-    public void Enter(Guid workspaceId, string slug, Role role, Actor actor)
+    public void Enter(Guid workspaceId, string? slug, Role role, Actor actor)
     {
         if (WorkspaceId is not null && WorkspaceId != workspaceId)
         {

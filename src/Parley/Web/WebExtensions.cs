@@ -2,7 +2,9 @@ using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Localization;
 using Parley.Hosting;
+using Parley.Channels.WhatsApp;
 using Parley.Identity;
+using Parley.Inbox;
 
 namespace Parley.Web;
 
@@ -64,6 +66,8 @@ public static class WebExtensions
     {
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapIdentityApi();
+        api.MapWhatsAppApi();
+        api.MapInboxApi();
         return app;
     }
 

@@ -21,10 +21,17 @@ public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFi
         var a = await App.CreateWorkspaceAsync();
         var b = await App.CreateWorkspaceAsync();
         var aKeys = await App.Api(a.AdminKey).GetFromJsonAsync<JsonElement>("/api/v1/api-keys");
+        var phoneNumberId = "3" + Random.Shared.NextInt64(1_000_000_000);
+        var numberId = await App.ConnectNumberAsync(a, phoneNumberId);
+        await App.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "491700000001", "wamid.iso" + phoneNumberId, "Hallo", DateTimeOffset.FromUnixTimeSeconds(1_790_000_000)));
+        await App.WaitForWebhooksAsync();
+        var conversation = (await App.Api(a.AdminKey).GetFromJsonAsync<JsonElement>("/api/v1/conversations")).GetProperty("items")[0].GetProperty("id").GetGuid();
         var objectsOfA = new Dictionary<string, Guid>
         {
             ["users"] = a.Owner.Id,
             ["api-keys"] = aKeys[0].GetProperty("id").GetGuid(),
+            ["channels"] = numberId,
+            ["conversations"] = conversation,
         };
 
         var routes = ApiRoutes().Where(r => r.Pattern.Contains("{id", StringComparison.Ordinal)).ToList();

@@ -35,6 +35,9 @@ public sealed partial class ParleyApp : WebApplicationFactory<Program>, IAsyncLi
 
     public FakeClock Clock { get; } = new();
 
+    public const string AppSecret = "test-app-secret";
+    public const string VerifyToken = "test-verify-token";
+
     public async Task InitializeAsync()
     {
         Database ??= await TestDatabase.CreateAsync();
@@ -58,6 +61,8 @@ public sealed partial class ParleyApp : WebApplicationFactory<Program>, IAsyncLi
         }
 
         builder.UseSetting("Parley:Demo", extraSettings.GetValueOrDefault("Parley:Demo") ?? "false");
+        builder.UseSetting("WhatsApp:AppSecret", AppSecret);
+        builder.UseSetting("WhatsApp:VerifyToken", VerifyToken);
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 

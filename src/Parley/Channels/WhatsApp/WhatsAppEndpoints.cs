@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Parley.Identity;
+using Parley.Web;
+
+namespace Parley.Channels.WhatsApp;
+
+/// <summary>The webhook Meta calls, and <c>/api/v1/channels/whatsapp</c> for connecting numbers.</summary>
+public static partial class WhatsAppEndpoints
+{
+    /// <summary>Meta sends at most 3 MB; a little more is accepted, anything beyond is refused with 413.</summary>
+    private const long MaxBody = 4 * 1024 * 1024;
+
+    public static WebApplication MapWhatsAppWebhook(this WebApplication app)
+    {
+        // Meta is the only caller; the webhook is not part of the documented API.
+        var webhook = app.MapGroup("/webhooks/whatsapp").AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        webhook.MapGet("/", Verify);
+        webhook.MapPost("/", ReceiveAsync);
+        return app;
+    }
+
+    public static RouteGroupBuilder MapWhatsAppApi(this RouteGroupBuilder api)
+    {
+        var numbers = api.MapGroup("/channels/whatsapp").RequirePermission(Permission.ManageChannels).WithTags("WhatsApp numbers");
+        numbers.MapGet("/", (WhatsAppNumbers service, CancellationToken ct) => service.ListAsync(ct));
+        numbers.MapPost("/", ConnectAsync);
+        numbers.MapDelete("/{id:guid}", RemoveAsync);
+        return api;
+    }
+
+    private static Results<ContentHttpResult, ProblemHttpResult> Verify(HttpRequest request, IOptions<WhatsAppOptions> options)
+    {
+        var query = request.Query;
+        var expected = options.Value.VerifyToken;
+        var given = (string?)query["hub.verify_token"];
+        var matches = !string.IsNullOrEmpty(expected) && given is not null
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));
+        return query["hub.mode"] == "subscribe" && matches && !string.IsNullOrEmpty(query["hub.challenge"])
+            ? TypedResults.Text((string)query["hub.challenge"]!, "text/plain")
+            : TypedResults.Problem("hub.verify_token does not match WhatsApp:VerifyToken.", statusCode: StatusCodes.Status403Forbidden);
+    }
+
+    private static async Task<IResult> ReceiveAsync(HttpContext context, IOptions<WhatsAppOptions> options, WebhookIntake intake, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = MaxBody;
+        }
+
+        byte[] body;
+        try
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, ct);
+            body = buffer.ToArray();
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TypedResults.Problem("The webhook body is larger than 4 MB.", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var secret = options.Value.AppSecret;
+        if (string.IsNullOrEmpty(secret) || !WebhookSignature.IsValid(body, context.Request.Headers["X-Hub-Signature-256"], secret))
+        {
+            return TypedResults.Problem("X-Hub-Signature-256 is missing or does not match the body.", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        try
+        {
+            await intake.StoreAsync(body, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogNotStored(loggers.CreateLogger(typeof(WhatsAppEndpoints)), e);
+            return TypedResults.Problem("The delivery could not be stored; please retry.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return TypedResults.Ok();
+    }
+
+    private static async Task<IResult> ConnectAsync(ConnectWhatsAppNumber request, WhatsAppNumbers service, CancellationToken ct)
+    {
+        var connected = await service.ConnectAsync(request, ct);
+        return connected.Error is { } error
+            ? ApiProblems.From(error)
+            : TypedResults.Created($"/api/v1/channels/whatsapp/{connected.Value!.Id}", connected.Value);
+    }
+
+    private static async Task<IResult> RemoveAsync(Guid id, WhatsAppNumbers service, CancellationToken ct) =>
+        await service.RemoveAsync(id, ct) is { } error ? ApiProblems.From(error) : TypedResults.NoContent();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A webhook delivery could not be stored and was answered 503")]
+    private static partial void LogNotStored(ILogger logger, Exception exception);
+}

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Parley.Data;
+using Parley.Identity;
+using Parley.Web;
+
+namespace Parley.Inbox;
+
+public sealed record ContactSummary(Guid Id, string? Name, string? WaId);
+
+public sealed record ConversationView(
+    Guid Id, string Channel, Guid WhatsAppNumberId, ContactSummary Contact, string Status,
+    DateTime LastMessageAt, DateTime? LastInboundAt, DateTime? WindowClosesAt, bool WindowOpen, DateTime UpdatedAt);
+
+public sealed record MessageError(int? Code, string? Title, string? Details);
+
+public sealed record MessageView(
+    Guid Id, string? ProviderMessageId, string Direction, string Type, JsonElement Content, string? ContextMessageId,
+    string Status, MessageError? Error, string? PricingCategory, string? PricingType,
+    DateTime CreatedAt, DateTime? SentAt, DateTime? DeliveredAt, DateTime? ReadAt, DateTime? FailedAt);
+
+public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
+
+/// <summary><c>/api/v1/conversations</c>: threads and their messages, newest activity first.</summary>
+public static class ConversationsApi
+{
+    public static RouteGroupBuilder MapInboxApi(this RouteGroupBuilder api)
+    {
+        var conversations = api.MapGroup("/conversations").RequirePermission(Permission.ViewConversations).WithTags("Conversations");
+        conversations.MapGet("/", ListAsync);
+        conversations.MapGet("/{id:guid}", GetAsync);
+        conversations.MapGet("/{id:guid}/messages", MessagesAsync);
+        return api;
+    }
+
+    private static async Task<Results<Ok<Page<ConversationView>>, ProblemHttpResult>> ListAsync(
+        ParleyDb db, WorkspaceContext workspace, TimeProvider clock,
+        string? status, string? channel, DateTime? updatedSince, string? cursor, int? limit, CancellationToken ct)
+    {
+        if (limit is < 1 or > 200)
+        {
+            return ApiProblems.BadQuery("limit", "limit must lie between 1 and 200.");
+        }
+
+        ConversationStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<ConversationStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+            {
+                return ApiProblems.BadQuery("status", "status is one of open, pending, snoozed, resolved.");
+            }
+
+            statusFilter = parsed;
+        }
+
+        if (channel is not null && channel != "whatsapp")
+        {
+            return ApiProblems.BadQuery("channel", "channel is 'whatsapp' (SMS arrives later).");
+        }
+
+        AuditCursor? after = null;
+        if (cursor is not null && !AuditCursor.TryParse(cursor, out after))
+        {
+            return ApiProblems.BadQuery("cursor", "cursor must be the 'next' value of a previous page.");
+        }
+
+        var query = db.Conversations.AsNoTracking();
+        if (statusFilter is { } wanted)
+        {
+            query = query.Where(c => c.Status == wanted);
+        }
+
+        if (updatedSince is { } since)
+        {
+            var sinceUtc = since.ToUniversalTime();
+            query = query.Where(c => c.UpdatedAt >= sinceUtc);
+        }
+
+        if (after is not null)
+        {
+            query = query.Where(c => c.UpdatedAt < after.At || (c.UpdatedAt == after.At && c.Id.CompareTo(after.Id) < 0));
+        }
+
+        var take = limit ?? 50;
+        var rows = await query
+            .Join(db.Contacts, c => c.ContactId, k => k.Id, (c, k) => new { Conversation = c, k.ProfileName, k.WaId })
+            .OrderByDescending(r => r.Conversation.UpdatedAt).ThenByDescending(r => r.Conversation.Id)
+            .Take(take + 1)
+            .ToListAsync(ct);
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var revealPhone = workspace.Can(Permission.RevealPhoneNumbers);
+        var items = rows.Take(take).Select(r => View(r.Conversation, r.ProfileName, revealPhone ? r.WaId : null, now)).ToList();
+        var next = rows.Count > take ? new AuditCursor(items[^1].UpdatedAt, items[^1].Id).ToString() : null;
+        return TypedResults.Ok(new Page<ConversationView>(items, next));
+    }
+
+    private static async Task<Results<Ok<ConversationView>, NotFound>> GetAsync(Guid id, ParleyDb db, WorkspaceContext workspace, TimeProvider clock, CancellationToken ct)
+    {
+        var row = await db.Conversations.AsNoTracking().Where(c => c.Id == id)
+            .Join(db.Contacts, c => c.ContactId, k => k.Id, (c, k) => new { Conversation = c, k.ProfileName, k.WaId })
+            .FirstOrDefaultAsync(ct);
+        return row is null
+            ? TypedResults.NotFound()
+            : TypedResults.Ok(View(row.Conversation, row.ProfileName, workspace.Can(Permission.RevealPhoneNumbers) ? row.WaId : null, clock.GetUtcNow().UtcDateTime));
+    }
+
+    private static async Task<Results<Ok<Page<MessageView>>, NotFound, ProblemHttpResult>> MessagesAsync(
+        Guid id, ParleyDb db, string? cursor, int? limit, CancellationToken ct)
+    {
+        if (limit is < 1 or > 500)
+        {
+            return ApiProblems.BadQuery("limit", "limit must lie between 1 and 500.");
+        }
+
+        AuditCursor? after = null;
+        if (cursor is not null && !AuditCursor.TryParse(cursor, out after))
+        {
+            return ApiProblems.BadQuery("cursor", "cursor must be the 'next' value of a previous page.");
+        }
+
+        if (!await db.Conversations.AnyAsync(c => c.Id == id, ct))
+        {
+            return TypedResults.NotFound();
+        }
+
+        // Oldest first, the order a conversation is read in.
+        var query = db.Messages.AsNoTracking().Where(m => m.ConversationId == id);
+        if (after is not null)
+        {
+            query = query.Where(m => m.CreatedAt > after.At || (m.CreatedAt == after.At && m.Id.CompareTo(after.Id) > 0));
+        }
+
+        var take = limit ?? 100;
+        var rows = await query.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).Take(take + 1).ToListAsync(ct);
+        var items = rows.Take(take).Select(View).ToList();
+        var next = rows.Count > take ? new AuditCursor(items[^1].CreatedAt, items[^1].Id).ToString() : null;
+        return TypedResults.Ok(new Page<MessageView>(items, next));
+    }
+
+    private static ConversationView View(Conversation c, string? name, string? waId, DateTime now) =>
+        new(c.Id, "whatsapp", c.WhatsAppNumberId, new ContactSummary(c.ContactId, name, waId), c.Status.ToString().ToLowerInvariant(),
+            c.LastMessageAt, c.LastInboundAt, c.WindowClosesAt, c.IsWindowOpen(now), c.UpdatedAt);
+
+    private static MessageView View(Message m)
+    {
+        using var content = JsonDocument.Parse(m.Content);
+        return new MessageView(
+            m.Id, m.ProviderMessageId, m.Direction.ToString().ToLowerInvariant(), m.Type, content.RootElement.Clone(), m.ContextMessageId,
+            m.Status.ToString().ToLowerInvariant(),
+            m.ErrorCode is null && m.ErrorTitle is null ? null : new MessageError(m.ErrorCode, m.ErrorTitle, m.ErrorDetails),
+            m.PricingCategory, m.PricingType, m.CreatedAt, m.SentAt, m.DeliveredAt, m.ReadAt, m.FailedAt);
+    }
+}

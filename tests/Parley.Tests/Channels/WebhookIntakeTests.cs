@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Parley.Channels.WhatsApp;
+using Parley.Tests.Infrastructure;
+
+namespace Parley.Tests.Channels;
+
+public sealed class WebhookIntakeTests(ParleyAppFixture fixture) : IClassFixture<ParleyAppFixture>
+{
+    private ParleyApp App => fixture.App;
+
+    [Fact]
+    public async Task Verification_WithTheRightToken_EchoesTheChallenge()
+    {
+        var response = await App.Api(null).GetAsync($"/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={ParleyApp.VerifyToken}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("1158201444", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Verification_WithAWrongToken_IsRefused()
+    {
+        var response = await App.Api(null).GetAsync("/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("sha256=0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("sha1=abc")]
+    [InlineData("sha256=zz")]
+    public async Task Webhook_WithBadSignature_IsRejectedAndNothingStored(string? signature)
+    {
+        var body = Encoding.UTF8.GetBytes(WhatsAppTestExtensions.InboundText("9" + Random.Shared.NextInt64(1_000_000_000), "491701234567", "wamid.bad" + Guid.NewGuid(), "Hallo", DateTimeOffset.FromUnixTimeSeconds(1_790_000_000)));
+        var before = await App.WithDbAsync(db => db.WebhookDeliveries.CountAsync());
+
+        var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/whatsapp") { Content = new ByteArrayContent(body) };
+        if (signature is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Hub-Signature-256", signature);
+        }
+
+        var response = await App.Api(null).SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(before, await App.WithDbAsync(db => db.WebhookDeliveries.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Webhook_SignedOverTheExactBytes_IsAccepted_EvenWithEscapesMetaUses()
+    {
+        // Meta escapes non-ASCII and slashes; the signature covers those bytes, not a re-serialisation.
+        const string escaped = """{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"account_update","value":{"note":"Gr\u00fc\u00dfe aus M\u00fcnchen","url":"https:\/\/example.com\/a"}}]}]}""";
+        const string raw = """{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"account_update","value":{"note":"Grüße aus München 🙂","url":"https://example.com/a"}}]}]}""";
+
+        Assert.Equal(HttpStatusCode.OK, (await App.PostWebhookAsync(escaped)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostWebhookAsync(raw)).StatusCode);
+
+        var reserialised = JsonSerializer.Serialize(JsonDocument.Parse(escaped).RootElement);
+        var signedOverOriginal = WebhookSignature.Sign(Encoding.UTF8.GetBytes(escaped), ParleyApp.AppSecret);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await App.PostWebhookAsync(Encoding.UTF8.GetBytes(reserialised), signedOverOriginal)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Webhook_WithEmptyBody_IsStoredAnswered200_AndBecomesADeadLetter()
+    {
+        var response = await App.PostWebhookAsync([]);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await App.WaitForWebhooksAsync();
+        var dead = await App.WithDbAsync(db => db.WebhookDeliveries.Where(d => d.Body.Length == 0).ToListAsync());
+        Assert.All(dead, d => Assert.NotNull(d.DeadAt));
+        Assert.Contains(dead, d => d.LastError!.Contains("not JSON", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Webhook_ThatIsNotAWhatsAppPayload_IsADeadLetter_NotLost()
+    {
+        var response = await App.PostWebhookAsync("""{"object":"page","entry":[]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await App.WaitForWebhooksAsync();
+        var stored = await App.WithDbAsync(db => db.WebhookDeliveries.OrderByDescending(d => d.Id).FirstAsync());
+        Assert.NotNull(stored.DeadAt);
+        Assert.Equal("""{"object":"page","entry":[]}""", Encoding.UTF8.GetString(stored.Body));
+    }
+
+    [Fact]
+    public async Task InboundText_CreatesContactConversationAndMessage_WithTheServiceWindow()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var phoneNumberId = "7" + Random.Shared.NextInt64(1_000_000_000);
+        await App.ConnectNumberAsync(workspace, phoneNumberId);
+        var at = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000);
+
+        Assert.Equal(HttpStatusCode.OK, (await App.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "491701234567", "wamid.T1" + phoneNumberId, "Wann habt ihr offen?", at))).StatusCode);
+        await App.WaitForWebhooksAsync();
+
+        var api = App.Api(workspace.AdminKey);
+        var page = await api.GetFromJsonAsync<JsonElement>("/api/v1/conversations");
+        var conversation = Assert.Single(page.GetProperty("items").EnumerateArray());
+        Assert.Equal("Erika Mustermann", conversation.GetProperty("contact").GetProperty("name").GetString());
+        Assert.Equal("491701234567", conversation.GetProperty("contact").GetProperty("waId").GetString());
+        Assert.Equal(at.UtcDateTime.AddHours(24), conversation.GetProperty("windowClosesAt").GetDateTime());
+
+        var messages = await api.GetFromJsonAsync<JsonElement>($"/api/v1/conversations/{conversation.GetProperty("id").GetGuid()}/messages");
+        var message = Assert.Single(messages.GetProperty("items").EnumerateArray());
+        Assert.Equal(("inbound", "text", "received"), (message.GetProperty("direction").GetString(), message.GetProperty("type").GetString(), message.GetProperty("status").GetString()));
+        Assert.Equal("Wann habt ihr offen?", message.GetProperty("content").GetProperty("body").GetString());
+        Assert.Equal("wamid.T1" + phoneNumberId, message.GetProperty("providerMessageId").GetString());
+    }
+
+    [Fact]
+    public async Task TheSameMessageTwice_IsStoredOnce()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var phoneNumberId = "6" + Random.Shared.NextInt64(1_000_000_000);
+        await App.ConnectNumberAsync(workspace, phoneNumberId);
+        var body = WhatsAppTestExtensions.InboundText(phoneNumberId, "491709999999", "wamid.dup" + phoneNumberId, "Hallo", DateTimeOffset.FromUnixTimeSeconds(1_790_000_000));
+
+        await App.PostWebhookAsync(body);
+        await App.PostWebhookAsync(body);
+        await App.WaitForWebhooksAsync();
+
+        Assert.Equal(1, await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().CountAsync(m => m.ProviderMessageId == "wamid.dup" + phoneNumberId)));
+    }
+
+    [Fact]
+    public async Task ABatch_WithManyEntriesChangesAndMessages_IsAppliedCompletely()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var phoneNumberId = "5" + Random.Shared.NextInt64(1_000_000_000);
+        await App.ConnectNumberAsync(workspace, phoneNumberId);
+        var entries = Enumerable.Range(0, 3).Select(e => $$$"""
+            {"id":"100200300","changes":[{{{string.Join(",", Enumerable.Range(0, 4).Select(c => $$$"""
+              {"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"{{{phoneNumberId}}}"},
+               "contacts":[{"profile":{"name":"C{{{c}}}"},"wa_id":"4917000000{{{c}}}"}],
+               "messages":[
+                 {"from":"4917000000{{{c}}}","id":"wamid.b{{{e}}}{{{c}}}a{{{phoneNumberId}}}","timestamp":"1790000000","type":"text","text":{"body":"a"}},
+                 {"from":"4917000000{{{c}}}","id":"wamid.b{{{e}}}{{{c}}}b{{{phoneNumberId}}}","timestamp":"1790000001","type":"text","text":{"body":"b"}}]}}
+              """))}}}]}
+            """);
+        var body = $$$"""{"object":"whatsapp_business_account","entry":[{{{string.Join(",", entries)}}}]}""";
+
+        Assert.Equal(HttpStatusCode.OK, (await App.PostWebhookAsync(body)).StatusCode);
+        await App.WaitForWebhooksAsync();
+
+        Assert.Equal(24, await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().CountAsync(m => m.ProviderMessageId!.EndsWith(phoneNumberId))));
+        Assert.Equal(4, await App.WithDbAsync(db => db.Contacts.IgnoreQueryFilters().CountAsync(c => c.WaId!.StartsWith("4917000000") && db.Conversations.IgnoreQueryFilters().Any(v => v.ContactId == c.Id && v.WorkspaceId == c.WorkspaceId && db.WhatsAppNumbers.IgnoreQueryFilters().Any(n => n.Id == v.WhatsAppNumberId && n.PhoneNumberId == phoneNumberId)))));
+    }
+
+    [Fact]
+    public async Task AMessageForANumberNobodyConnected_IsKeptAsAnUnroutedEvent()
+    {
+        var phoneNumberId = "4" + Random.Shared.NextInt64(1_000_000_000);
+
+        await App.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "491701111111", "wamid.nobody" + phoneNumberId, "Hallo?", DateTimeOffset.FromUnixTimeSeconds(1_790_000_000)));
+        await App.WaitForWebhooksAsync();
+
+        var events = await App.WithDbAsync(db => db.WhatsAppEvents.IgnoreQueryFilters().Where(e => e.Field == "unrouted:messages").Select(e => e.Payload).ToListAsync());
+        Assert.Contains(events, p => p.Contains("wamid.nobody" + phoneNumberId, StringComparison.Ordinal));
+    }
+}
