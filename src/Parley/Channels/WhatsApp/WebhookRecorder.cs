@@ -135,7 +135,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
     public async Task ApplyStatusAsync(JsonElement status, CancellationToken cancellationToken)
     {
         var wamid = WebhookPayload.Text(status, "id")!;
-        var message = await db.Messages.FirstOrDefaultAsync(m => m.ProviderMessageId == wamid, cancellationToken);
+        var message = await db.Messages.FirstOrDefaultAsync(m => m.ProviderMessageId == wamid && m.Direction == MessageDirection.Outbound, cancellationToken);
         if (message is null)
         {
             db.PendingStatuses.Add(new PendingStatus { ProviderMessageId = wamid, Payload = status.GetRawText(), ReceivedAt = clock.GetUtcNow().UtcDateTime });
