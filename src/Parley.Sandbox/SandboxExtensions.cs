@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Parley.Sandbox;
+
+public static class SandboxExtensions
+{
+    public static IServiceCollection AddSandbox(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SandboxOptions>().Bind(configuration.GetSection(SandboxOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SandboxState>();
+        services.AddSingleton<SandboxTemplates>();
+        services.AddSingleton<SandboxLimits>();
+        services.AddSingleton<SandboxTarget>();
+        services.AddSingleton<SandboxWebhooks>();
+        services.AddHostedService(sp => sp.GetRequiredService<SandboxWebhooks>());
+        services.AddHttpClient(SandboxWebhooks.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        return services;
+    }
+
+    /// <summary>Maps the Graph API emulator under <c>{prefix}/graph</c> and the control API under <c>{prefix}/api</c>.</summary>
+    public static RouteGroupBuilder MapSandbox(this IEndpointRouteBuilder endpoints, string prefix = "/sandbox")
+    {
+        var sandbox = endpoints.MapGroup(prefix).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        sandbox.MapSandboxGraph();
+        sandbox.MapSandboxControl();
+        return sandbox;
+    }
+}

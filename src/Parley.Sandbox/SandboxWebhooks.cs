@@ -1,0 +1,179 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace Parley.Sandbox;
+
+/// <summary>
+/// Sends webhooks to the business the way Meta does: signed over the exact bytes, retried with
+/// exponential backoff while the receiver is down, and — when chaos is switched on — sometimes twice,
+/// late (overtaking later ones) or never.
+/// </summary>
+public sealed partial class SandboxWebhooks(
+    IHttpClientFactory clients, IOptions<SandboxOptions> options, SandboxTarget target, TimeProvider clock, ILogger<SandboxWebhooks> logger) : BackgroundService
+{
+    public const string HttpClientName = "sandbox-webhooks";
+
+    private readonly PriorityQueue<Delivery, DateTime> queue = new();
+    private readonly SemaphoreSlim signal = new(0);
+    private readonly Lock gate = new();
+
+    private sealed record Delivery(byte[] Body, DateTime FirstTried, int Attempt, Action? OnDue);
+
+    public int Pending
+    {
+        get
+        {
+            lock (gate)
+            {
+                return queue.Count;
+            }
+        }
+    }
+
+    /// <summary>Queues one webhook (a whole <c>whatsapp_business_account</c> envelope) after <paramref name="delay"/>.</summary>
+    public void Send(JsonObject envelope, TimeSpan delay = default, Action? onDue = null)
+    {
+        var chaos = options.Value;
+        if (Random.Shared.NextDouble() < chaos.DropRate)
+        {
+            return;
+        }
+
+        if (Random.Shared.NextDouble() < chaos.ReorderRate)
+        {
+            delay += TimeSpan.FromMilliseconds(Random.Shared.Next(200, 1500));
+        }
+
+        var body = MetaJson.Serialize(envelope);
+        Enqueue(new Delivery(body, clock.GetUtcNow().UtcDateTime, 0, onDue), delay);
+        if (Random.Shared.NextDouble() < chaos.DuplicateRate)
+        {
+            Enqueue(new Delivery(body, clock.GetUtcNow().UtcDateTime, 0, null), delay + TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    /// <summary>Builds the envelope Meta sends for one change of one business number.</summary>
+    public static JsonObject Envelope(SandboxNumber number, string field, JsonObject value)
+    {
+        if (field == "messages")
+        {
+            value["messaging_product"] = "whatsapp";
+            value["metadata"] = new JsonObject
+            {
+                ["display_phone_number"] = new string(number.DisplayPhoneNumber.Where(char.IsAsciiDigit).ToArray()),
+                ["phone_number_id"] = number.PhoneNumberId,
+            };
+        }
+
+        return new JsonObject
+        {
+            ["object"] = "whatsapp_business_account",
+            ["entry"] = new JsonArray(new JsonObject
+            {
+                ["id"] = number.WabaId,
+                ["changes"] = new JsonArray(new JsonObject { ["value"] = value, ["field"] = field }),
+            }),
+        };
+    }
+
+    private void Enqueue(Delivery delivery, TimeSpan delay)
+    {
+        lock (gate)
+        {
+            queue.Enqueue(delivery, clock.GetUtcNow().UtcDateTime + delay);
+        }
+
+        signal.Release();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Delivery? due = null;
+            TimeSpan wait = TimeSpan.FromSeconds(1);
+            lock (gate)
+            {
+                if (queue.TryPeek(out var next, out var at))
+                {
+                    var now = clock.GetUtcNow().UtcDateTime;
+                    if (at <= now)
+                    {
+                        due = queue.Dequeue();
+                    }
+                    else
+                    {
+                        wait = at - now < wait ? at - now : wait;
+                    }
+                }
+            }
+
+            if (due is null)
+            {
+                await signal.WaitAsync(wait, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                continue;
+            }
+
+            await DeliverAsync(due, stoppingToken);
+        }
+    }
+
+    private async Task DeliverAsync(Delivery delivery, CancellationToken cancellationToken)
+    {
+        if (delivery.Attempt == 0)
+        {
+            delivery.OnDue?.Invoke();
+        }
+
+        var url = target.WebhookUrl();
+        try
+        {
+            if (url is null)
+            {
+                throw new InvalidOperationException("No webhook URL is known yet.");
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(delivery.Body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Headers.TryAddWithoutValidation("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Value.AppSecret), delivery.Body)));
+            request.Headers.UserAgent.ParseAdd("facebookexternalua");
+            using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            LogRejected(logger, (int)response.StatusCode, delivery.Attempt);
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogUnreachable(logger, delivery.Attempt, e.Message);
+        }
+
+        // Meta retries immediately, then less and less often; it gives up after 7 days (here: RetryFor).
+        if (clock.GetUtcNow().UtcDateTime - delivery.FirstTried < options.Value.RetryFor)
+        {
+            var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, delivery.Attempt)));
+            Enqueue(delivery with { Attempt = delivery.Attempt + 1 }, backoff);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox webhook answered {Status} (attempt {Attempt}); retrying")]
+    private static partial void LogRejected(ILogger logger, int status, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox webhook not delivered (attempt {Attempt}): {Reason}; retrying")]
+    private static partial void LogUnreachable(ILogger logger, int attempt, string reason);
+}
+
+/// <summary>Where webhooks go: the configured URL, or (mounted in Parley) Parley's own address.</summary>
+public sealed class SandboxTarget(IOptions<SandboxOptions> options)
+{
+    private Func<string?> resolve = () => options.Value.WebhookUrl;
+
+    public string? WebhookUrl() => resolve();
+
+    public void Use(Func<string?> webhookUrl) => resolve = webhookUrl;
+}
