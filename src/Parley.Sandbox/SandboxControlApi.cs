@@ -49,7 +49,7 @@ public static class SandboxControlApi
         }
 
         var type = SandboxGraphApi.Text(body, "type") ?? "text";
-        if (body[type] is not JsonObject content)
+        if (body[type] is not JsonNode content || (type != "contacts" && content is not JsonObject))
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { [type] = [$"A message of type {type} needs a '{type}' object, e.g. \"text\":{{\"body\":\"Hallo\"}}."] });
         }

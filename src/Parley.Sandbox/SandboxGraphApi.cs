@@ -81,13 +81,19 @@ public static partial class SandboxGraphApi
             return Error(100, "Invalid parameter", $"Param type must be one of {{{string.Join(", ", Types)}}}.");
         }
 
-        if (body[type] is not JsonObject content)
+        SandboxTemplate? template = null;
+        if (type == "contacts")
+        {
+            if (body["contacts"] is not JsonArray { Count: > 0 } cards || cards.Any(c => Text(c?["name"] as JsonObject, "formatted_name") is null))
+            {
+                return Error(100, "Invalid parameter", "Param contacts must be a non-empty array; each contact needs name['formatted_name'].");
+            }
+        }
+        else if (body[type] is not JsonObject content)
         {
             return Error(100, "Invalid parameter", $"Param {type} is required for a message of type {type}.");
         }
-
-        SandboxTemplate? template = null;
-        if (Validate(type, content, templates, out template) is { } invalid)
+        else if (Validate(type, content, templates, out template) is { } invalid)
         {
             return invalid;
         }
@@ -239,8 +245,6 @@ public static partial class SandboxGraphApi
                 return content["latitude"] is JsonValue && content["longitude"] is JsonValue ? null : Error(100, "Invalid parameter", "Param location requires latitude and longitude.");
             case "reaction":
                 return Text(content, "message_id") is null ? Error(100, "Invalid parameter", "Param reaction['message_id'] is required.") : null;
-            case "contacts":
-                return null;
             case "interactive":
                 return ValidateInteractive(content);
             case "template":

@@ -16,7 +16,7 @@ public sealed partial class SandboxWebhooks(
 {
     public const string HttpClientName = "sandbox-webhooks";
 
-    private readonly PriorityQueue<Delivery, DateTime> queue = new();
+    private readonly PriorityQueue<Delivery, long> queue = new();
     private readonly SemaphoreSlim signal = new(0);
     private readonly Lock gate = new();
 
@@ -83,7 +83,8 @@ public sealed partial class SandboxWebhooks(
     {
         lock (gate)
         {
-            queue.Enqueue(delivery, clock.GetUtcNow().UtcDateTime + delay);
+            // Monotonic time: webhooks go out on the machine's clock even when a test holds the calendar still.
+            queue.Enqueue(delivery, clock.GetTimestamp() + (long)(delay.TotalSeconds * clock.TimestampFrequency));
         }
 
         signal.Release();
@@ -97,16 +98,17 @@ public sealed partial class SandboxWebhooks(
             TimeSpan wait = TimeSpan.FromSeconds(1);
             lock (gate)
             {
-                if (queue.TryPeek(out var next, out var at))
+                if (queue.TryPeek(out _, out var at))
                 {
-                    var now = clock.GetUtcNow().UtcDateTime;
+                    var now = clock.GetTimestamp();
                     if (at <= now)
                     {
                         due = queue.Dequeue();
                     }
                     else
                     {
-                        wait = at - now < wait ? at - now : wait;
+                        var until = TimeSpan.FromSeconds((at - now) / (double)clock.TimestampFrequency);
+                        wait = until < wait ? until : wait;
                     }
                 }
             }

@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Parley.Channels.WhatsApp;
 using Parley.Data;
 using Parley.Identity;
+using Parley.Sandbox;
 
 namespace Parley.Hosting;
 
@@ -36,6 +38,15 @@ public sealed class DemoMode(IOptions<ParleyOptions> options, DatabaseSettings d
         }
 
         var owner = await scope.ServiceProvider.GetRequiredService<Members>().AddAsync(OwnerEmail, "Demo Owner", "owner", cancellationToken);
+
+        // The sandbox's first business number, so messages flow without a Meta account.
+        if (scope.ServiceProvider.GetRequiredService<SandboxMount>().Enabled)
+        {
+            var number = scope.ServiceProvider.GetRequiredService<SandboxState>().Numbers[0];
+            await scope.ServiceProvider.GetRequiredService<WhatsAppNumbers>().ConnectAsync(
+                new ConnectWhatsAppNumber(number.PhoneNumberId, number.WabaId, number.DisplayPhoneNumber, number.AccessToken, null), cancellationToken);
+        }
+
         return owner.Value?.InitialPassword;
     }
 }

@@ -6,6 +6,9 @@ public enum ErrorKind
     NotFound,
     Conflict,
     Forbidden,
+
+    /// <summary>Well-formed, but the rules of the channel forbid it now (e.g. the 24-hour window is closed).</summary>
+    Refused,
 }
 
 /// <summary>Why an operation was refused; <see cref="Field"/> names the input at fault, in camelCase.</summary>

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Parley.Channels.WhatsApp;
 using Parley.Data;
 using Parley.Identity;
 using Parley.Web;
@@ -31,6 +33,7 @@ public static class ConversationsApi
         conversations.MapGet("/", ListAsync);
         conversations.MapGet("/{id:guid}", GetAsync);
         conversations.MapGet("/{id:guid}/messages", MessagesAsync);
+        conversations.MapPost("/{id:guid}/messages", SendAsync).RequirePermission(Permission.SendMessages);
         return api;
     }
 
@@ -137,6 +140,25 @@ public static class ConversationsApi
         var items = rows.Take(take).Select(View).ToList();
         var next = rows.Count > take ? new AuditCursor(items[^1].CreatedAt, items[^1].Id).ToString() : null;
         return TypedResults.Ok(new Page<MessageView>(items, next));
+    }
+
+    /// <summary>Queues a message in Cloud API shape; 202 with the queued message, whose status the webhooks then move on.</summary>
+    private static async Task<IResult> SendAsync(Guid id, HttpRequest request, OutboundMessages outbound, CancellationToken ct)
+    {
+        JsonObject? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct) as JsonObject;
+        }
+        catch (JsonException e)
+        {
+            return TypedResults.Problem($"The request body is not valid JSON: {e.Message}", statusCode: StatusCodes.Status400BadRequest, title: "The request could not be read.");
+        }
+
+        var queued = await outbound.QueueAsync(id, body, ct);
+        return queued.Error is { } error
+            ? ApiProblems.From(error)
+            : TypedResults.Accepted($"/api/v1/conversations/{id}/messages", View(queued.Value!));
     }
 
     private static ConversationView View(Conversation c, string? name, string? waId, DateTime now) =>

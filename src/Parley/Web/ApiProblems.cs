@@ -14,6 +14,7 @@ public static class ApiProblems
         ErrorKind.NotFound => TypedResults.NotFound(),
         ErrorKind.Conflict => TypedResults.Problem(error.Message, statusCode: StatusCodes.Status409Conflict, title: "Conflict"),
         ErrorKind.Forbidden => TypedResults.Problem(error.Message, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden"),
+        ErrorKind.Refused => TypedResults.Problem(error.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not possible now"),
         _ => throw new System.Diagnostics.UnreachableException(),
     };
 

@@ -63,7 +63,23 @@ public sealed partial class ParleyApp : WebApplicationFactory<Program>, IAsyncLi
         builder.UseSetting("Parley:Demo", extraSettings.GetValueOrDefault("Parley:Demo") ?? "false");
         builder.UseSetting("WhatsApp:AppSecret", AppSecret);
         builder.UseSetting("WhatsApp:VerifyToken", VerifyToken);
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+
+        // The sandbox is mounted in every test application and talks to it in process.
+        builder.UseSetting("Sandbox:Enabled", "true");
+        builder.UseSetting("Sandbox:AppSecret", AppSecret);
+        builder.UseSetting("Sandbox:Numbers", "30");
+        builder.UseSetting("Sandbox:DeliveryDelay", "00:00:00.050");
+        builder.UseSetting("Sandbox:ReadDelay", "00:00:00.100");
+        builder.UseSetting("WhatsApp:GraphBaseUrl", "http://localhost/sandbox/graph");
+        builder.UseSetting("Sandbox:WebhookUrl", "http://localhost/webhooks/whatsapp");
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            foreach (var client in new[] { Parley.Channels.WhatsApp.GraphClient.HttpClientName, Parley.Sandbox.SandboxWebhooks.HttpClientName })
+            {
+                services.AddHttpClient(client).ConfigurePrimaryHttpMessageHandler(sp => ((TestServer)sp.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()).CreateHandler());
+            }
+        });
     }
 
     /// <summary>A browser-like client over HTTPS (session cookies are Secure) that does not follow redirects.</summary>

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Threading.Channels;
 using Parley.Data;
+using Parley.Hosting;
 
 namespace Parley.Channels.WhatsApp;
 
@@ -106,24 +107,5 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, TimeProvide
     private static partial void LogWriteFailed(ILogger logger, Exception exception, int count);
 }
 
-/// <summary>Wakes the webhook processor; a ring with nobody waiting is kept until the next wait.</summary>
-public sealed class WebhookBell
-{
-    private readonly Channel<bool> channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    public void Ring() => channel.Writer.TryWrite(true);
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await channel.Reader.ReadAsync(timer.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Timed out: look at the table anyway.
-        }
-    }
-}
+/// <summary>Wakes the webhook processor.</summary>
+public sealed class WebhookBell : Bell;

@@ -131,15 +131,47 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
         return contact;
     }
 
-    /// <summary>Applies a status monotonically; a status for a wamid we have no message for waits in pending_statuses.</summary>
+    /// <summary>
+    /// Applies a status monotonically. A status for a wamid we don't know yet is matched by the
+    /// <c>biz_opaque_callback_data</c> we sent (an ambiguous send is reconciled that way), or parked in
+    /// pending_statuses until the sender stores the wamid.
+    /// </summary>
     public async Task ApplyStatusAsync(JsonElement status, CancellationToken cancellationToken)
     {
         var wamid = WebhookPayload.Text(status, "id")!;
         var message = await db.Messages.FirstOrDefaultAsync(m => m.ProviderMessageId == wamid && m.Direction == MessageDirection.Outbound, cancellationToken);
+        if (message is null && Guid.TryParse(WebhookPayload.Text(status, "biz_opaque_callback_data"), out var ourId))
+        {
+            message = await db.Messages.FirstOrDefaultAsync(m => m.Id == ourId && m.Direction == MessageDirection.Outbound && m.ProviderMessageId == null, cancellationToken);
+            if (message is not null)
+            {
+                message.ProviderMessageId = wamid;
+                if (message.Status == MessageStatus.Failed && message.ErrorTitle == OutboxDispatcher.OutcomeUnknown)
+                {
+                    // It was sent after all: undo the "unknown" verdict and let the statuses speak.
+                    (message.Status, message.FailedAt, message.ErrorTitle, message.ErrorDetails) = (MessageStatus.Queued, null, null, null);
+                }
+
+                if (await db.Outbox.FirstOrDefaultAsync(o => o.MessageId == ourId, cancellationToken) is { State: OutboxState.InFlight or OutboxState.Failed } entry)
+                {
+                    entry.State = OutboxState.Done;
+                    entry.LastError = null;
+                }
+            }
+        }
+
         if (message is null)
         {
             db.PendingStatuses.Add(new PendingStatus { ProviderMessageId = wamid, Payload = status.GetRawText(), ReceivedAt = clock.GetUtcNow().UtcDateTime });
             await db.SaveChangesAsync(cancellationToken);
+
+            // The sender may have stored the wamid meanwhile; see whether the backlog can be applied now.
+            message = await db.Messages.FirstOrDefaultAsync(m => m.ProviderMessageId == wamid && m.Direction == MessageDirection.Outbound, cancellationToken);
+            if (message is not null)
+            {
+                await StatusBacklog.ApplyAsync(db, message, cancellationToken);
+            }
+
             return;
         }
 

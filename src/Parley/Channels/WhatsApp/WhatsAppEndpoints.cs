@@ -14,7 +14,7 @@ public static partial class WhatsAppEndpoints
     /// <summary>Meta sends at most 3 MB; a little more is accepted, anything beyond is refused with 413.</summary>
     private const long MaxBody = 4 * 1024 * 1024;
 
-    public static WebApplication MapWhatsAppWebhook(this WebApplication app)
+    public static WebApplication MapWhatsAppEndpoints(this WebApplication app)
     {
         // Meta is the only caller; the webhook is not part of the documented API.
         var webhook = app.MapGroup("/webhooks/whatsapp").AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();

@@ -1,3 +1,7 @@
+using Microsoft.Extensions.Options;
+using Parley.Hosting;
+using Parley.Sandbox;
+
 namespace Parley.Channels.WhatsApp;
 
 public static class WhatsAppExtensions
@@ -8,11 +12,45 @@ public static class WhatsAppExtensions
         services.AddOptions<WhatsAppOptions>().BindConfiguration(WhatsAppOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<WhatsAppNumbers>();
         services.AddScoped<WebhookRecorder>();
+        services.AddScoped<OutboundMessages>();
+        services.AddScoped<OutboxSender>();
+        services.AddScoped<GraphClient>();
+        services.AddSingleton<GraphAddress>();
+        services.AddHttpClient(GraphClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<WebhookBell>();
+        services.AddSingleton<OutboxBell>();
         services.AddSingleton<WebhookIntake>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookIntake>());
         services.AddSingleton<WebhookProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookProcessor>());
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+
+        // The sandbox: on in demo mode (or with Sandbox:Enabled), never otherwise. Mounted, it shares
+        // Parley's app secret and sends its webhooks to this very process.
+        services.AddSingleton(sp => new SandboxMount(
+            sp.GetRequiredService<IConfiguration>().GetValue<bool?>("Sandbox:Enabled") ?? sp.GetRequiredService<DemoMode>().Enabled));
+        services.AddSandbox(builder.Configuration);
+        services.AddOptions<WhatsAppOptions>().PostConfigure<SandboxMount, IOptions<SandboxOptions>>((whatsapp, mount, sandbox) =>
+        {
+            if (mount.Enabled)
+            {
+                whatsapp.AppSecret ??= sandbox.Value.AppSecret;
+                whatsapp.VerifyToken ??= "parley-sandbox";
+            }
+        });
         return builder;
+    }
+
+    public static WebApplication MapWhatsAppWebhook(this WebApplication app)
+    {
+        app.MapWhatsAppEndpoints();
+        if (app.Services.GetRequiredService<SandboxMount>().Enabled)
+        {
+            app.Services.GetRequiredService<SandboxTarget>().Use(() => GraphAddress.SelfAddress(app.Services) + "/webhooks/whatsapp");
+            app.MapSandbox("/sandbox");
+        }
+
+        return app;
     }
 }

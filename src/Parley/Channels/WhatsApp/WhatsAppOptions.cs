@@ -15,8 +15,9 @@ public sealed class WhatsAppOptions
     /// <summary>What Meta sends as <c>hub.verify_token</c> when the callback URL is saved.</summary>
     public string? VerifyToken { get; set; }
 
+    /// <summary>Unset means https://graph.facebook.com — or, with the sandbox mounted, this Parley's own /sandbox/graph.</summary>
     [Url]
-    public string GraphBaseUrl { get; set; } = "https://graph.facebook.com";
+    public string? GraphBaseUrl { get; set; }
 
     [RegularExpression(@"^v\d+\.\d+$", ErrorMessage = "WhatsApp:GraphVersion looks like v23.0.")]
     public string GraphVersion { get; set; } = "v23.0";

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Parley.Hosting;
+
+namespace Parley.Channels.WhatsApp;
+
+public abstract record GraphResult;
+
+/// <summary>WhatsApp accepted the message (which is not yet "sent").</summary>
+public sealed record GraphAccepted(string MessageId) : GraphResult;
+
+/// <summary>WhatsApp answered with an error; <see cref="Code"/> decides what happens next.</summary>
+public sealed record GraphRefused(int Code, string Title, string? Details, int HttpStatus) : GraphResult;
+
+/// <summary>The request never left (connection refused): safe to try again.</summary>
+public sealed record GraphUnreachable(string Reason) : GraphResult;
+
+/// <summary>The request may have reached WhatsApp but no answer came back: never resend blindly.</summary>
+public sealed record GraphUnknown(string Reason) : GraphResult;
+
+/// <summary>The Cloud API over HTTP, with each number's own (decrypted) access token.</summary>
+public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOptions> options, GraphAddress address, Secrets secrets)
+{
+    public const string HttpClientName = "whatsapp-graph";
+
+    public async Task<GraphResult> SendMessageAsync(WhatsAppNumber number, JsonObject payload, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{number.PhoneNumberId}/messages")
+        {
+            Content = JsonContent.Create(payload),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secrets.Unprotect(number.AccessTokenProtected));
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.NetworkUnreachable })
+        {
+            return new GraphUnreachable(e.Message);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new GraphUnknown(e.Message);
+        }
+
+        using (response)
+        {
+            JsonNode? body;
+            try
+            {
+                body = await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
+            }
+            catch (JsonException)
+            {
+                body = null;
+            }
+
+            if (response.IsSuccessStatusCode && body?["messages"]?[0]?["id"]?.GetValue<string>() is { } id)
+            {
+                return new GraphAccepted(id);
+            }
+
+            if (body?["error"] is JsonObject error)
+            {
+                return new GraphRefused(
+                    error["code"]?.GetValue<int>() ?? 0,
+                    error["message"]?.GetValue<string>() ?? "Unknown error",
+                    error["error_data"]?["details"]?.GetValue<string>(),
+                    (int)response.StatusCode);
+            }
+
+            return response.StatusCode >= HttpStatusCode.InternalServerError
+                ? new GraphRefused(131000, $"HTTP {(int)response.StatusCode} without an error body", null, (int)response.StatusCode)
+                : new GraphUnknown($"HTTP {(int)response.StatusCode} without a message id");
+        }
+    }
+}
+
+/// <summary>
+/// Where the Graph API is: <c>WhatsApp:GraphBaseUrl</c>, or — with the sandbox mounted and nothing
+/// configured — this very Parley's <c>/sandbox/graph</c>.
+/// </summary>
+public sealed class GraphAddress(IOptions<WhatsAppOptions> options, IServiceProvider services)
+{
+    public string BaseUrl()
+    {
+        if (options.Value.GraphBaseUrl is { Length: > 0 } configured)
+        {
+            return configured.TrimEnd('/');
+        }
+
+        if (services.GetService<SandboxMount>() is { Enabled: true })
+        {
+            return SelfAddress(services) + "/sandbox/graph";
+        }
+
+        return "https://graph.facebook.com";
+    }
+
+    /// <summary>This process's own listening address, with wildcard hosts turned into loopback.</summary>
+    public static string SelfAddress(IServiceProvider services)
+    {
+        var address = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://localhost:5000";
+        return address.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
+    }
+}
+
+/// <summary>Whether the WhatsApp sandbox is mounted in this process (demo mode, or <c>Sandbox:Enabled</c>).</summary>
+public sealed record SandboxMount(bool Enabled);

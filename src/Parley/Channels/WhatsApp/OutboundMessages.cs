@@ -1,0 +1,141 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Parley.Data;
+using Parley.Identity;
+using Parley.Inbox;
+
+namespace Parley.Channels.WhatsApp;
+
+/// <summary>
+/// Queues a message in Cloud API shape (<c>{"type":"text","text":{"body":"…"}}</c>) for a conversation:
+/// checks what Parley can check before WhatsApp sees it — the shape, the limits, the 24-hour window —
+/// then writes the message and its outbox row in one transaction and wakes the dispatcher.
+/// </summary>
+public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, OutboxBell bell, TimeProvider clock)
+{
+    private static readonly string[] Types = ["text", "image", "audio", "video", "document", "sticker", "location", "contacts", "interactive", "template", "reaction"];
+
+    public async Task<Outcome<Message>> QueueAsync(Guid conversationId, JsonObject? request, CancellationToken cancellationToken)
+    {
+        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == conversationId, cancellationToken);
+        if (conversation is null)
+        {
+            return OperationError.NotFound;
+        }
+
+        if (request is null)
+        {
+            return OperationError.Invalid("type", "The body is a message in Cloud API shape, e.g. {\"type\":\"text\",\"text\":{\"body\":\"Hallo\"}}.");
+        }
+
+        var type = Text(request, "type") ?? "text";
+        if (!Types.Contains(type))
+        {
+            return OperationError.Invalid("type", $"type is one of {string.Join(", ", Types)}.");
+        }
+
+        if (type == "contacts")
+        {
+            if (request["contacts"] is not JsonArray { Count: > 0 } cards || cards.Any(c => Text(c?["name"] as JsonObject, "formatted_name") is null))
+            {
+                return OperationError.Invalid("contacts", "contacts is a non-empty array of cards, each with name.formatted_name.");
+            }
+        }
+        else if (request[type] is not JsonObject content)
+        {
+            return OperationError.Invalid(type, $"A message of type '{type}' needs a '{type}' object.");
+        }
+        else if (Problem(type, content) is { } problem)
+        {
+            return OperationError.Invalid(problem.Field, problem.Message);
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (type != "template" && !conversation.IsWindowOpen(now))
+        {
+            var closed = conversation.WindowClosesAt is { } at ? $"closed at {at:yyyy-MM-dd HH:mm} UTC" : "has not been opened (the customer never wrote)";
+            return new OperationError(ErrorKind.Refused, $"The 24-hour customer-service window {closed}. Outside it WhatsApp delivers only approved templates: send a message of type 'template'.", "type");
+        }
+
+        var number = await db.WhatsAppNumbers.FirstAsync(n => n.Id == conversation.WhatsAppNumberId, cancellationToken);
+        if (number.RemovedAt is not null)
+        {
+            return new OperationError(ErrorKind.Refused, "The WhatsApp number of this conversation has been removed; nothing can be sent from it.");
+        }
+
+        var message = new Message
+        {
+            WorkspaceId = workspace.RequiredWorkspaceId,
+            ConversationId = conversation.Id,
+            Direction = MessageDirection.Outbound,
+            Type = type,
+            Content = request[type]!.ToJsonString(),
+            ContextMessageId = type == "reaction" ? Text(request[type] as JsonObject, "message_id") : Text(request["context"] as JsonObject, "message_id"),
+            Status = MessageStatus.Queued,
+            CreatedAt = now,
+        };
+        db.Messages.Add(message);
+        db.Outbox.Add(new OutboxEntry
+        {
+            MessageId = message.Id,
+            WorkspaceId = message.WorkspaceId,
+            WhatsAppNumberId = number.Id,
+            NextAttemptAt = now,
+            CreatedAt = now,
+        });
+        conversation.LastMessageAt = now;
+        conversation.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        bell.Ring();
+        return message;
+    }
+
+    private static (string Field, string Message)? Problem(string type, JsonObject content)
+    {
+        switch (type)
+        {
+            case "text":
+                return Text(content, "body") switch
+                {
+                    null or "" => ("text.body", "text.body is required."),
+                    { Length: > 4096 } => ("text.body", "text.body has at most 4,096 characters."),
+                    _ => null,
+                };
+            case "image" or "audio" or "video" or "document" or "sticker":
+                var id = Text(content, "id");
+                var link = Text(content, "link");
+                if ((id is null) == (link is null))
+                {
+                    return ($"{type}", $"{type} needs exactly one of 'id' (uploaded media) or 'link' (a public https URL).");
+                }
+
+                if (link is not null && (!Uri.TryCreate(link, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")))
+                {
+                    return ($"{type}.link", $"{type}.link must be an absolute http(s) URL.");
+                }
+
+                return content.ContainsKey("caption") && type is "audio" or "sticker" ? ($"{type}.caption", $"WhatsApp shows no caption on {type} messages.") : null;
+            case "location":
+                return content["latitude"] is JsonValue lat && lat.TryGetValue<double>(out _) && content["longitude"] is JsonValue lon && lon.TryGetValue<double>(out _)
+                    ? null
+                    : ("location", "location needs numeric latitude and longitude.");
+            case "reaction":
+                return Text(content, "message_id") is null || content["emoji"] is not JsonValue
+                    ? ("reaction", "reaction needs message_id (the wamid reacted to) and emoji (empty to remove).")
+                    : null;
+            case "template":
+                return Text(content, "name") is null || Text(content["language"] as JsonObject, "code") is null
+                    ? ("template", "template needs a name and language.code of an approved template.")
+                    : null;
+            case "interactive":
+                return Text(content, "type") is "button" or "list" or "cta_url" or "product" or "product_list" or "flow" or "location_request_message"
+                    ? Text(content["body"] as JsonObject, "text") is { Length: > 0 } || Text(content, "type") is "product" ? null : ("interactive.body.text", "interactive.body.text is required.")
+                    : ("interactive.type", "interactive.type is button, list, cta_url, product, product_list, flow or location_request_message.");
+            default:
+                return null;
+        }
+    }
+
+    private static string? Text(JsonObject? node, string property) =>
+        node?[property] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+}

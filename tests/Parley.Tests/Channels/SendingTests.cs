@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Parley.Channels.WhatsApp;
+using Parley.Inbox;
+using Parley.Tests.Infrastructure;
+
+namespace Parley.Tests.Channels;
+
+/// <summary>Replies and templates through the outbox to the built-in WhatsApp sandbox and back as statuses.</summary>
+public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<ParleyAppFixture>
+{
+    private ParleyApp App => fixture.App;
+
+    [Fact]
+    public async Task Reply_ReachesTheCustomer_AndItsStatusMovesToRead()
+    {
+        var (workspace, conversationId, customer) = await ConversationWithSandboxCustomerAsync();
+        var api = App.Api(workspace.AdminKey);
+
+        var response = await api.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { type = "text", text = new { body = "Wir haben bis 18 Uhr geöffnet." } });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var queued = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("queued", queued.GetProperty("status").GetString());
+        var read = await EventuallyAsync(async () =>
+        {
+            var messages = await api.GetFromJsonAsync<JsonElement>($"/api/v1/conversations/{conversationId}/messages");
+            var reply = messages.GetProperty("items").EnumerateArray().Single(m => m.GetProperty("direction").GetString() == "outbound");
+            return reply.GetProperty("status").GetString() == "read" ? reply : (JsonElement?)null;
+        });
+        Assert.StartsWith("wamid.", read.GetProperty("providerMessageId").GetString(), StringComparison.Ordinal);
+        Assert.NotNull(read.GetProperty("deliveredAt").GetString());
+
+        var phone = await App.Api(null).GetFromJsonAsync<JsonElement>($"/sandbox/api/messages?to={customer}");
+        var received = phone.EnumerateArray().Single(m => m.GetProperty("direction").GetString() == "outbound");
+        Assert.Equal("Wir haben bis 18 Uhr geöffnet.", received.GetProperty("message").GetProperty("text").GetProperty("body").GetString());
+        Assert.Equal(read.GetProperty("providerMessageId").GetString(), received.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task FreeFormText_AfterTheWindowClosed_IsRefusedWithTheReason_ButATemplateGoesOut()
+    {
+        var (workspace, conversationId, _) = await ConversationWithSandboxCustomerAsync();
+        var api = App.Api(workspace.AdminKey);
+        App.Clock.Advance(TimeSpan.FromHours(25));
+
+        var text = await api.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { type = "text", text = new { body = "Noch da?" } });
+        var template = await api.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new
+        {
+            type = "template",
+            template = new { name = "car_ready", language = new { code = "de" }, components = new[] { new { type = "body", parameters = new[] { new { type = "text", text = "Frau Berg" }, new { type = "text", text = "B-PA 1234" } } } } },
+        });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, text.StatusCode);
+        Assert.Contains("template", (await text.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, template.StatusCode);
+        var id = (await template.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await EventuallyAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().AnyAsync(m => m.Id == id && m.Status >= MessageStatus.Delivered && m.Status != MessageStatus.Failed)) ? true : (bool?)null);
+    }
+
+    [Fact]
+    public async Task TemplateWithWrongParameters_FailsWithWhatsAppsCodeAndWords()
+    {
+        var (workspace, conversationId, _) = await ConversationWithSandboxCustomerAsync();
+
+        var response = await App.Api(workspace.AdminKey).PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new
+        {
+            type = "template",
+            template = new { name = "car_ready", language = new { code = "de" } },
+        });
+
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var failed = await EventuallyAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().FirstAsync(m => m.Id == id)) is { Status: MessageStatus.Failed } m ? m : null);
+        Assert.Equal(132000, failed.ErrorCode);
+        Assert.Contains("localizable_params (0)", failed.ErrorDetails, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Template_ToANumberWithoutWhatsApp_FailsAsynchronouslyWith131026()
+    {
+        var (workspace, conversationId, _) = await ConversationWithSandboxCustomerAsync("999" + Random.Shared.Next(1_000_000, 9_999_999));
+
+        var response = await App.Api(workspace.AdminKey).PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new
+        {
+            type = "template",
+            template = new { name = "hello_world", language = new { code = "en_US" } },
+        });
+
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var failed = await EventuallyAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().FirstAsync(m => m.Id == id)) is { Status: MessageStatus.Failed } m ? m : null);
+        Assert.Equal(131026, failed.ErrorCode);
+        Assert.NotNull(failed.ProviderMessageId);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"text","text":{}}""", "text.body")]
+    [InlineData("""{"type":"image","image":{"id":"1","link":"https://x.test/a.png"}}""", "image")]
+    [InlineData("""{"type":"fax","fax":{}}""", "type")]
+    [InlineData("""{"type":"contacts","contacts":[{"phones":[]}]}""", "contacts")]
+    public async Task Send_WithABadMessage_NamesTheField(string body, string field)
+    {
+        var (workspace, conversationId, _) = await ConversationWithSandboxCustomerAsync();
+
+        var response = await App.Api(workspace.AdminKey).PostAsync($"/api/v1/conversations/{conversationId}/messages", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task AnAmbiguousSend_IsReconciledByTheStatusWebhook_NotResent()
+    {
+        var (workspace, conversationId, customer) = await ConversationWithSandboxCustomerAsync();
+        var phoneNumberId = await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.Id == conversationId)
+            .Join(db.WhatsAppNumbers.IgnoreQueryFilters(), c => c.WhatsAppNumberId, n => n.Id, (c, n) => n.PhoneNumberId).SingleAsync());
+
+        // A send that was handed to WhatsApp just before Parley died: in flight, no wamid recorded.
+        var messageId = await App.WithDbAsync(async db =>
+        {
+            var conversation = await db.Conversations.IgnoreQueryFilters().SingleAsync(c => c.Id == conversationId);
+            var message = new Message { WorkspaceId = conversation.WorkspaceId, ConversationId = conversationId, Direction = MessageDirection.Outbound, Type = "text", Content = """{"body":"x"}""", Status = MessageStatus.Queued, CreatedAt = App.Clock.GetUtcNow().UtcDateTime };
+            db.Messages.Add(message);
+            db.Outbox.Add(new OutboxEntry { MessageId = message.Id, WorkspaceId = conversation.WorkspaceId, WhatsAppNumberId = conversation.WhatsAppNumberId, State = OutboxState.InFlight, Attempts = 1, StartedAt = App.Clock.GetUtcNow().UtcDateTime, NextAttemptAt = App.Clock.GetUtcNow().UtcDateTime, CreatedAt = App.Clock.GetUtcNow().UtcDateTime });
+            await db.SaveChangesAsync();
+            return message.Id;
+        });
+
+        await App.PostWebhookAsync($$$"""
+            {"object":"whatsapp_business_account","entry":[{"id":"200000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",
+             "metadata":{"display_phone_number":"1","phone_number_id":"{{{phoneNumberId}}}"},
+             "statuses":[{"id":"wamid.reconciled{{{messageId:N}}}","status":"delivered","timestamp":"1790000000","recipient_id":"{{{customer}}}","biz_opaque_callback_data":"{{{messageId}}}"}]}}]}]}
+            """);
+        await App.WaitForWebhooksAsync();
+
+        var (message, outbox) = await App.WithDbAsync(async db => (await db.Messages.IgnoreQueryFilters().SingleAsync(m => m.Id == messageId), await db.Outbox.IgnoreQueryFilters().SingleAsync(o => o.MessageId == messageId)));
+        Assert.Equal(($"wamid.reconciled{messageId:N}", MessageStatus.Delivered, OutboxState.Done, 1), (message.ProviderMessageId, message.Status, outbox.State, outbox.Attempts));
+    }
+
+    [Fact]
+    public async Task AStatusThatOvertakesTheSendRecord_IsAppliedOnceTheWamidIsKnown()
+    {
+        var (_, conversationId, customer) = await ConversationWithSandboxCustomerAsync();
+        var phoneNumberId = await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.Id == conversationId)
+            .Join(db.WhatsAppNumbers.IgnoreQueryFilters(), c => c.WhatsAppNumberId, n => n.Id, (c, n) => n.PhoneNumberId).SingleAsync());
+        var wamid = "wamid.early" + Guid.NewGuid().ToString("N");
+
+        await App.PostWebhookAsync($$$"""
+            {"object":"whatsapp_business_account","entry":[{"id":"200000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",
+             "metadata":{"display_phone_number":"1","phone_number_id":"{{{phoneNumberId}}}"},
+             "statuses":[{"id":"{{{wamid}}}","status":"read","timestamp":"1790000009","recipient_id":"{{{customer}}}"}]}}]}]}
+            """);
+        await App.WaitForWebhooksAsync();
+        Assert.True(await App.WithDbAsync(db => db.PendingStatuses.AnyAsync(p => p.ProviderMessageId == wamid)));
+
+        var message = await App.WithDbAsync(async db =>
+        {
+            var conversation = await db.Conversations.IgnoreQueryFilters().SingleAsync(c => c.Id == conversationId);
+            var sent = new Message { WorkspaceId = conversation.WorkspaceId, ConversationId = conversationId, Direction = MessageDirection.Outbound, Type = "text", Content = "{}", Status = MessageStatus.Queued, CreatedAt = App.Clock.GetUtcNow().UtcDateTime, ProviderMessageId = wamid };
+            db.Messages.Add(sent);
+            await db.SaveChangesAsync();
+            await StatusBacklog.ApplyAsync(db, sent, default);
+            return sent;
+        });
+
+        Assert.Equal(MessageStatus.Read, message.Status);
+        Assert.False(await App.WithDbAsync(db => db.PendingStatuses.AnyAsync(p => p.ProviderMessageId == wamid)));
+    }
+
+    /// <summary>A workspace with the sandbox's number, and a sandbox customer who has just written in.</summary>
+    private async Task<(TestWorkspace Workspace, Guid ConversationId, string Customer)> ConversationWithSandboxCustomerAsync(string? customer = null)
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var numbers = await App.Api(null).GetFromJsonAsync<JsonElement>("/sandbox/api/numbers");
+
+        // Each test gets a sandbox number of its own: connect the first one that is still free.
+        Guid? numberId = null;
+        string? phoneNumberId = null;
+        foreach (var number in numbers.EnumerateArray())
+        {
+            var response = await App.Api(workspace.AdminKey).PostAsJsonAsync("/api/v1/channels/whatsapp", new
+            {
+                phoneNumberId = number.GetProperty("phoneNumberId").GetString(),
+                wabaId = number.GetProperty("wabaId").GetString(),
+                displayPhoneNumber = number.GetProperty("displayPhoneNumber").GetString(),
+                accessToken = number.GetProperty("accessToken").GetString(),
+            });
+            if (response.StatusCode == HttpStatusCode.Created)
+            {
+                numberId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+                phoneNumberId = number.GetProperty("phoneNumberId").GetString();
+                break;
+            }
+        }
+
+        Assert.True(numberId is not null, "Every sandbox number is taken; raise Sandbox:Numbers for the tests.");
+        customer ??= "4917" + Random.Shared.Next(10_000_000, 99_999_999);
+        var inbound = await App.Api(null).PostAsJsonAsync("/sandbox/api/inbound", new { from = customer, profileName = "Sandra Sandbox", phoneNumberId, type = "text", text = new { body = "Hallo!" } });
+        inbound.EnsureSuccessStatusCode();
+        var conversationId = await EventuallyAsync(async () => await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.WhatsAppNumberId == numberId).Select(c => (Guid?)c.Id).FirstOrDefaultAsync()));
+        return (workspace, conversationId, customer);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
+        where T : struct
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException("The expected state was not reached within 15 seconds.");
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
+        where T : class
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException("The expected state was not reached within 15 seconds.");
+    }
+}
