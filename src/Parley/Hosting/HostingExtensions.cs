@@ -40,6 +40,8 @@ public static class HostingExtensions
         // In-flight requests and workers get this long to finish when the process is asked to stop.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
+        // JSON out as people write it ("Grüße", not "Gr\u00fc\u00dfe"); it is always served as application/json.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -116,6 +116,21 @@ public sealed class WebhookIntakeTests(ParleyAppFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task MetaEscapedText_IsStoredAndServedAsWritten()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var phoneNumberId = "8" + Random.Shared.NextInt64(1_000_000_000);
+        await App.ConnectNumberAsync(workspace, phoneNumberId);
+
+        // InboundText serialises the body with escapes, as Meta does: "Gr\u00fc\u00dfe".
+        await App.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "491701234568", "wamid.esc" + phoneNumberId, "Grüße aus München", DateTimeOffset.FromUnixTimeSeconds(1_790_000_000)));
+        await App.WaitForWebhooksAsync();
+
+        var stored = await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().SingleAsync(m => m.ProviderMessageId == "wamid.esc" + phoneNumberId));
+        Assert.Equal("""{"body":"Grüße aus München"}""", stored.Content);
+    }
+
+    [Fact]
     public async Task TheSameMessageTwice_IsStoredOnce()
     {
         var workspace = await App.CreateWorkspaceAsync();

@@ -138,6 +138,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
         var cutoff = clock.GetUtcNow().UtcDateTime - ReconcileWindow;
         var stale = await db.Outbox.IgnoreQueryFilters()
             .Where(o => o.State == OutboxState.InFlight && o.StartedAt < cutoff)
+            .OrderBy(o => o.StartedAt)
             .Take(100).ToListAsync(cancellationToken);
         foreach (var entry in stale)
         {

@@ -185,8 +185,11 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
         await db.SaveChangesAsync(cancellationToken);
     }
 
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The type's object, re-written without Meta's \u escapes so the stored text is searchable as written.</summary>
     private static string ContentOf(JsonElement message, string type) =>
-        message.TryGetProperty(type, out var content) ? content.GetRawText() : "{}";
+        message.TryGetProperty(type, out var content) ? JsonSerializer.Serialize(content, Readable) : "{}";
 
     private static string? ContextOf(JsonElement message, string type)
     {
