@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Parley.Channels.WhatsApp;
 using Parley.Data;
 using Parley.Identity;
 
@@ -11,7 +12,7 @@ namespace Parley.Hosting;
 /// </summary>
 public static class Cli
 {
-    private static readonly string[] Commands = ["migrate", "workspace", "user", "apikey"];
+    private static readonly string[] Commands = ["migrate", "workspace", "user", "apikey", "webhooks"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -87,6 +88,28 @@ public static class Cli
             });
         }, ct));
         root.Subcommands.Add(new Command("apikey", "Manage API keys.") { keyCreate });
+
+        var deadLetters = new Command("dead-letters", "List webhook deliveries that could not be processed.");
+        deadLetters.SetAction((_, ct) => InScopeAsync(services, null, error, async (scope, _) =>
+        {
+            var letters = await scope.GetRequiredService<DeadLetters>().ListAsync(ct);
+            await output.WriteLineAsync(letters.Count == 0 ? "No dead letters." : $"{letters.Count} dead letter(s):");
+            foreach (var letter in letters)
+            {
+                await output.WriteLineAsync($"#{letter.Id}  received {letter.ReceivedAt:u}  {letter.Bytes} bytes  {letter.Reason}");
+            }
+
+            return 0;
+        }, ct));
+        var replayId = new Option<long?>("--id") { Description = "Replay one dead letter (default: all)" };
+        var replay = new Command("replay", "Process dead letters again, e.g. after an update that understands them.") { replayId };
+        replay.SetAction((parsed, ct) => InScopeAsync(services, null, error, async (scope, _) =>
+        {
+            var count = await scope.GetRequiredService<DeadLetters>().ReplayAsync(parsed.GetValue(replayId), ct);
+            await output.WriteLineAsync($"Queued {count} delivery(ies) for processing; a running Parley picks them up.");
+            return 0;
+        }, ct));
+        root.Subcommands.Add(new Command("webhooks", "Inspect webhook intake.") { deadLetters, replay });
 
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         return root.Parse(args).InvokeAsync(configuration, cancellationToken);

@@ -12,6 +12,7 @@ public static class WhatsAppExtensions
         services.AddOptions<WhatsAppOptions>().BindConfiguration(WhatsAppOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<WhatsAppNumbers>();
         services.AddScoped<WebhookRecorder>();
+        services.AddScoped<DeadLetters>();
         services.AddScoped<OutboundMessages>();
         services.AddScoped<OutboxSender>();
         services.AddScoped<GraphClient>();
