@@ -29,7 +29,7 @@ public static class SandboxControlApi
     public sealed record CustomerRequest(string? WaId, string? Name, bool? HasWhatsApp, bool? MarketingStopped);
 
     /// <summary>A customer sends a message: <c>from</c>, optional <c>profileName</c> and <c>phoneNumberId</c>, and the message in Cloud API shape.</summary>
-    private static async Task<IResult> InboundAsync(HttpRequest request, SandboxState state, SandboxWebhooks webhooks, CancellationToken ct)
+    private static async Task<IResult> InboundAsync(HttpRequest request, SandboxState state, SandboxMedia media, SandboxWebhooks webhooks, CancellationToken ct)
     {
         if (await JsonNode.ParseAsync(request.Body, cancellationToken: ct) is not JsonObject body)
         {
@@ -52,6 +52,28 @@ public static class SandboxControlApi
         if (body[type] is not JsonNode content || (type != "contacts" && content is not JsonObject))
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { [type] = [$"A message of type {type} needs a '{type}' object, e.g. \"text\":{{\"body\":\"Hallo\"}}."] });
+        }
+
+        // A photo, voice note, video, document or sticker: the bytes come as base64 "data" (or a placeholder
+        // picture), are kept in the sandbox's media store, and the webhook carries only their id and hash.
+        if (type is "image" or "audio" or "video" or "document" or "sticker" && content is JsonObject attachment)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = SandboxGraphApi.Text(attachment, "data") is { } data ? Convert.FromBase64String(data) : SandboxMedia.PlaceholderPng;
+            }
+            catch (FormatException)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { [$"{type}.data"] = ["data must be the file's bytes in base64."] });
+            }
+
+            var mime = SandboxGraphApi.Text(attachment, "mime_type") ?? (type == "image" ? "image/png" : "application/octet-stream");
+            var stored = media.Add(bytes, mime);
+            attachment.Remove("data");
+            attachment["id"] = stored.Id;
+            attachment["mime_type"] = mime;
+            attachment["sha256"] = stored.Sha256;
         }
 
         var customer = state.Customer(from, SandboxGraphApi.Text(body, "profileName"));

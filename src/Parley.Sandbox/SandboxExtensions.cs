@@ -10,6 +10,7 @@ public static class SandboxExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SandboxState>();
         services.AddSingleton<SandboxTemplates>();
+        services.AddSingleton<SandboxMedia>();
         services.AddSingleton<SandboxLimits>();
         services.AddSingleton<SandboxTarget>();
         services.AddSingleton<SandboxWebhooks>();

@@ -19,11 +19,11 @@ public static partial class SandboxGraphApi
         var graph = sandbox.MapGroup("/graph");
         graph.MapPost("/{version:regex(^v\\d+\\.\\d+$)}/{phoneNumberId}/messages", SendAsync);
         graph.MapPost("/{phoneNumberId:regex(^\\d+$)}/messages", SendAsync);
-        graph.MapGet("/{version:regex(^v\\d+\\.\\d+$)}/{phoneNumberId}", GetNumber);
+        SandboxMedia.MapSandboxMedia(graph);
         return sandbox;
     }
 
-    private static IResult GetNumber(string phoneNumberId, HttpRequest request, SandboxState state) =>
+    internal static IResult NumberInfo(string phoneNumberId, HttpRequest request, SandboxState state) =>
         Authorize(request, state, phoneNumberId, out var number) ?? Results.Json(new
         {
             verified_name = number!.VerifiedName,

@@ -17,10 +17,12 @@ public sealed record ConversationView(
 
 public sealed record MessageError(int? Code, string? Title, string? Details);
 
+public sealed record MediaView(Guid Id, string State, string? MimeType, long? Size, string? FileName, string? Error, string Url);
+
 public sealed record MessageView(
     Guid Id, string? ProviderMessageId, string Direction, string Type, JsonElement Content, string? ContextMessageId,
     string Status, MessageError? Error, string? PricingCategory, string? PricingType,
-    DateTime CreatedAt, DateTime? SentAt, DateTime? DeliveredAt, DateTime? ReadAt, DateTime? FailedAt);
+    DateTime CreatedAt, DateTime? SentAt, DateTime? DeliveredAt, DateTime? ReadAt, DateTime? FailedAt, MediaView? Media);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
 
@@ -34,6 +36,7 @@ public static class ConversationsApi
         conversations.MapGet("/{id:guid}", GetAsync);
         conversations.MapGet("/{id:guid}/messages", MessagesAsync);
         conversations.MapPost("/{id:guid}/messages", SendAsync).RequirePermission(Permission.SendMessages);
+        api.MapGet("/media/{id:guid}", MediaAsync).RequirePermission(Permission.ViewConversations).WithTags("Conversations");
         return api;
     }
 
@@ -137,7 +140,9 @@ public static class ConversationsApi
 
         var take = limit ?? 100;
         var rows = await query.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).Take(take + 1).ToListAsync(ct);
-        var items = rows.Take(take).Select(View).ToList();
+        var ids = rows.Select(m => m.Id).ToList();
+        var media = await db.MediaFiles.AsNoTracking().Where(f => ids.Contains(f.MessageId)).ToDictionaryAsync(f => f.MessageId, ct);
+        var items = rows.Take(take).Select(m => View(m, media.GetValueOrDefault(m.Id))).ToList();
         var next = rows.Count > take ? new AuditCursor(items[^1].CreatedAt, items[^1].Id).ToString() : null;
         return TypedResults.Ok(new Page<MessageView>(items, next));
     }
@@ -165,13 +170,35 @@ public static class ConversationsApi
         new(c.Id, "whatsapp", c.WhatsAppNumberId, new ContactSummary(c.ContactId, name, waId), c.Status.ToString().ToLowerInvariant(),
             c.LastMessageAt, c.LastInboundAt, c.WindowClosesAt, c.IsWindowOpen(now), c.UpdatedAt);
 
-    private static MessageView View(Message m)
+    /// <summary>The stored file of an inbound attachment.</summary>
+    private static async Task<IResult> MediaAsync(Guid id, ParleyDb db, MediaStore store, CancellationToken ct)
+    {
+        var media = await db.MediaFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id, ct);
+        if (media is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (media.State != MediaState.Stored || store.Open(media) is not { } file)
+        {
+            return TypedResults.Problem(
+                media.State == MediaState.Failed ? media.LastError : "The file is still being downloaded from WhatsApp; try again in a moment.",
+                statusCode: media.State == MediaState.Failed ? StatusCodes.Status410Gone : StatusCodes.Status409Conflict);
+        }
+
+        return TypedResults.Stream(file, media.MimeType ?? "application/octet-stream", media.FileName);
+    }
+
+    private static MessageView View(Message m) => View(m, null);
+
+    private static MessageView View(Message m, MediaFile? media)
     {
         using var content = JsonDocument.Parse(m.Content);
         return new MessageView(
             m.Id, m.ProviderMessageId, m.Direction.ToString().ToLowerInvariant(), m.Type, content.RootElement.Clone(), m.ContextMessageId,
             m.Status.ToString().ToLowerInvariant(),
             m.ErrorCode is null && m.ErrorTitle is null ? null : new MessageError(m.ErrorCode, m.ErrorTitle, m.ErrorDetails),
-            m.PricingCategory, m.PricingType, m.CreatedAt, m.SentAt, m.DeliveredAt, m.ReadAt, m.FailedAt);
+            m.PricingCategory, m.PricingType, m.CreatedAt, m.SentAt, m.DeliveredAt, m.ReadAt, m.FailedAt,
+            media is null ? null : new MediaView(media.Id, media.State.ToString().ToLowerInvariant(), media.MimeType, media.Size, media.FileName, media.LastError, $"/api/v1/media/{media.Id}"));
     }
 }

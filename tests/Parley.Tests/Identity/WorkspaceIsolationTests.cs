@@ -25,13 +25,22 @@ public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFi
         var numberId = await App.ConnectNumberAsync(a, phoneNumberId);
         await App.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "491700000001", "wamid.iso" + phoneNumberId, "Hallo", DateTimeOffset.FromUnixTimeSeconds(1_790_000_000)));
         await App.WaitForWebhooksAsync();
+        await App.PostWebhookAsync($$$"""
+            {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",
+             "metadata":{"display_phone_number":"1","phone_number_id":"{{{phoneNumberId}}}"},
+             "messages":[{"from":"491700000001","id":"wamid.isomedia{{{phoneNumberId}}}","timestamp":"1790000001","type":"image","image":{"id":"99","mime_type":"image/png","sha256":"x"}}]}}]}]}
+            """);
+        await App.WaitForWebhooksAsync();
         var conversation = (await App.Api(a.AdminKey).GetFromJsonAsync<JsonElement>("/api/v1/conversations")).GetProperty("items")[0].GetProperty("id").GetGuid();
+        var media = await App.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.MediaFiles), m => m.ProviderMediaId == "99"));
         var objectsOfA = new Dictionary<string, Guid>
         {
             ["users"] = a.Owner.Id,
             ["api-keys"] = aKeys[0].GetProperty("id").GetGuid(),
             ["channels"] = numberId,
             ["conversations"] = conversation,
+            ["media"] = media.Id,
         };
 
         var routes = ApiRoutes().Where(r => r.Pattern.Contains("{id", StringComparison.Ordinal)).ToList();

@@ -29,6 +29,37 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
 {
     public const string HttpClientName = "whatsapp-graph";
 
+    /// <summary>Looks up a media id (its download URL lives 5 minutes); null when WhatsApp no longer has it.</summary>
+    public async Task<GraphMedia?> GetMediaAsync(WhatsAppNumber number, string mediaId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{Uri.EscapeDataString(mediaId)}?phone_number_id={number.PhoneNumberId}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secrets.Unprotect(number.AccessTokenProtected));
+        using var response = await http.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken)
+            ?? throw new HttpRequestException("The media lookup answered without a body.");
+        return new GraphMedia(
+            body["url"]?.GetValue<string>() ?? throw new HttpRequestException("The media lookup answered without a url."),
+            body["mime_type"]?.GetValue<string>(),
+            body["sha256"]?.GetValue<string>(),
+            body["file_size"] is JsonValue size ? (size.TryGetValue<long>(out var n) ? n : long.TryParse(size.GetValue<string>(), out var parsed) ? parsed : null) : null);
+    }
+
+    /// <summary>Streams a media URL (it needs the same bearer token) into <paramref name="destination"/>.</summary>
+    public async Task DownloadAsync(WhatsAppNumber number, string url, Stream destination, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secrets.Unprotect(number.AccessTokenProtected));
+        using var response = await http.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        await response.Content.CopyToAsync(destination, cancellationToken);
+    }
+
     public async Task<GraphResult> SendMessageAsync(WhatsAppNumber number, JsonObject payload, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{number.PhoneNumberId}/messages")
@@ -83,6 +114,8 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
         }
     }
 }
+
+public sealed record GraphMedia(string Url, string? MimeType, string? Sha256, long? Size);
 
 /// <summary>
 /// Where the Graph API is: <c>WhatsApp:GraphBaseUrl</c>, or — with the sandbox mounted and nothing

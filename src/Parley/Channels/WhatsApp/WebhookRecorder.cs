@@ -10,7 +10,7 @@ namespace Parley.Channels.WhatsApp;
 /// Applies one webhook item inside one unit of work. Every method is idempotent: a delivery that is
 /// processed again after a crash ends in the same state.
 /// </summary>
-public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, TimeProvider clock)
+public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, MediaBell mediaBell, TimeProvider clock)
 {
     public async Task ApplyAsync(WebhookItem item, CancellationToken cancellationToken)
     {
@@ -85,6 +85,21 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
         }
 
         db.Messages.Add(recorded);
+        if (type is "image" or "audio" or "video" or "document" or "sticker" && message.TryGetProperty(type, out var media) && WebhookPayload.Text(media, "id") is { } mediaId)
+        {
+            db.MediaFiles.Add(new MediaFile
+            {
+                WorkspaceId = number.WorkspaceId,
+                MessageId = recorded.Id,
+                WhatsAppNumberId = number.Id,
+                ProviderMediaId = mediaId,
+                MimeType = WebhookPayload.Text(media, "mime_type"),
+                Sha256 = WebhookPayload.Text(media, "sha256"),
+                FileName = WebhookPayload.Text(media, "filename"),
+                NextAttemptAt = now,
+                CreatedAt = now,
+            });
+        }
 
         // Only the customer's own messages open or extend the 24-hour window.
         if (conversation.LastInboundAt is null || sentAt > conversation.LastInboundAt)
@@ -106,6 +121,10 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        if (db.ChangeTracker.Entries<MediaFile>().Any())
+        {
+            mediaBell.Ring();
+        }
     }
 
     private async Task<Contact> FindOrCreateContactAsync(InboundMessageItem item, DateTime now, CancellationToken cancellationToken)

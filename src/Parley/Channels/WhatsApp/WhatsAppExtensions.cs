@@ -24,6 +24,10 @@ public static class WhatsAppExtensions
         services.AddHostedService(sp => sp.GetRequiredService<WebhookIntake>());
         services.AddSingleton<WebhookProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookProcessor>());
+        services.AddSingleton<MediaBell>();
+        services.AddSingleton<Parley.Inbox.MediaStore>();
+        services.AddSingleton<MediaDownloader>();
+        services.AddHostedService(sp => sp.GetRequiredService<MediaDownloader>());
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
 
