@@ -25,6 +25,7 @@ public static class SandboxExtensions
         var sandbox = endpoints.MapGroup(prefix).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         sandbox.MapSandboxGraph();
         sandbox.MapSandboxControl();
+        sandbox.MapSandboxPhone();
         return sandbox;
     }
 }

@@ -65,7 +65,7 @@ public sealed partial class ParleyApp : WebApplicationFactory<Program>, IAsyncLi
         builder.UseSetting("WhatsApp:VerifyToken", VerifyToken);
 
         // The sandbox is mounted in every test application and talks to it in process.
-        builder.UseSetting("Sandbox:Enabled", "true");
+        builder.UseSetting("Sandbox:Enabled", extraSettings.GetValueOrDefault("Sandbox:Enabled") ?? "true");
         builder.UseSetting("Sandbox:AppSecret", AppSecret);
         builder.UseSetting("Sandbox:Numbers", "30");
         builder.UseSetting("Sandbox:DeliveryDelay", "00:00:00.050");
