@@ -1,19 +1,20 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Parley.Data;
 
 namespace Parley.Channels.WhatsApp;
 
 /// <summary>
 /// Drains <c>webhook_deliveries</c> in arrival order. Every item of a batch is applied; items for the
-/// same conversation (partition key) run in order, different conversations in parallel. A delivery
-/// is marked processed only when all its items succeeded; a body that cannot be understood becomes
+/// same conversation (partition key) run in order and commit together, different conversations in
+/// parallel. A delivery is marked processed only when all its items succeeded; a body that cannot be understood becomes
 /// a dead letter at once, one that keeps failing after <see cref="MaxAttempts"/> tries too.
 /// </summary>
-public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, WebhookBell bell, TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
+public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, DatabaseSettings settings, WebhookBell bell, TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
 {
     public const int MaxAttempts = 5;
-    private const int BatchSize = 200;
+    private const int BatchSize = 64;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -74,30 +75,25 @@ public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, Webhoo
             }
         }
 
+        // Items commit together, not one fsync each. SQLite has a single writer: the whole batch is one
+        // transaction, and only if that fails is it retried partition by partition to isolate the culprit.
+        // PostgreSQL runs partitions side by side, one transaction each.
         var failed = new ConcurrentDictionary<long, string>();
-        var partitions = work.GroupBy(w => w.Item.PartitionKey).ToList();
-        await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (partition, ct) =>
+        var partitions = work.GroupBy(w => w.Item.PartitionKey).Select(p => p.ToList()).ToList();
+        if (!settings.IsPostgres && partitions.Count > 1 && await TryApplyAsync(partitions, cancellationToken) is null)
         {
-            string? blockedBy = null;
-            foreach (var (delivery, item) in partition)
-            {
-                // After a failure the rest of this conversation waits for the retry, to keep its order.
-                if (blockedBy is not null)
-                {
-                    failed.TryAdd(delivery.Id, blockedBy);
-                    continue;
-                }
+            partitions.Clear();
+        }
 
-                try
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.IsPostgres ? 4 : 1, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(partitions, parallel, async (partition, ct) =>
+        {
+            if (await TryApplyAsync([partition], ct) is { } error)
+            {
+                // Nothing of this conversation was kept; all of it is retried, in order, with its deliveries.
+                foreach (var (delivery, _) in partition)
                 {
-                    await using var itemScope = scopes.CreateAsyncScope();
-                    await itemScope.ServiceProvider.GetRequiredService<WebhookRecorder>().ApplyAsync(item, ct);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    blockedBy = $"{e.GetType().Name}: {e.Message}";
-                    failed.TryAdd(delivery.Id, blockedBy);
-                    LogItemFailed(logger, e, delivery.Id);
+                    failed.TryAdd(delivery.Id, error);
                 }
             }
         });
@@ -124,12 +120,44 @@ public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, Webhoo
         return (deliveries.Count, failed.Count);
     }
 
+    /// <summary>Applies the partitions in order in one transaction; returns the error if it was rolled back.</summary>
+    private async Task<string?> TryApplyAsync(List<List<(WebhookDelivery Delivery, WebhookItem Item)>> partitions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            foreach (var partition in partitions)
+            {
+                // A workspace context holds one workspace, so each conversation gets a recorder of its own.
+                await using var itemScope = scopes.CreateAsyncScope();
+                var recorder = itemScope.ServiceProvider.GetRequiredService<WebhookRecorder>();
+                var itemDb = itemScope.ServiceProvider.GetRequiredService<ParleyDb>();
+                itemDb.Database.SetDbConnection(db.Database.GetDbConnection());
+                await itemDb.Database.UseTransactionAsync(transaction.GetDbTransaction(), cancellationToken);
+                foreach (var (_, item) in partition)
+                {
+                    await recorder.ApplyAsync(item, cancellationToken);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogItemFailed(logger, e, partitions[0][0].Delivery.Id);
+            return $"{e.GetType().Name}: {e.Message}";
+        }
+    }
+
     private static string Truncate(string text) => text.Length <= 2000 ? text : text[..2000];
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook delivery {DeliveryId} set aside as a dead letter: {Reason}")]
     private static partial void LogDeadLetter(ILogger logger, long deliveryId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "An item of webhook delivery {DeliveryId} failed; the delivery will be retried")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying the items of webhook delivery {DeliveryId} and its conversation failed; they will be retried")]
     private static partial void LogItemFailed(ILogger logger, Exception exception, long deliveryId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Processing a batch of webhook deliveries failed")]
