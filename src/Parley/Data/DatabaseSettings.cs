@@ -32,25 +32,8 @@ public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, 
     }
 
     /// <summary>A pooled connection with Parley's pragmas, for hot paths that bypass EF Core.</summary>
-    public async Task<DbConnection> OpenPooledAsync(CancellationToken cancellationToken)
-    {
-        DbConnection connection = IsPostgres ? new NpgsqlConnection(ConnectionString) : new SqliteConnection(ConnectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            if (connection is SqliteConnection sqlite)
-            {
-                SqlitePragmas.Apply(sqlite);
-            }
-
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    public Task<DbConnection> OpenPooledAsync(CancellationToken cancellationToken) =>
+        OpenAsync(IsPostgres ? new NpgsqlConnection(ConnectionString) : new SqliteConnection(ConnectionString), cancellationToken);
 
     /// <summary>A fresh, unpooled connection (migrations and health checks must see the real database).</summary>
     public async Task<DbConnection> OpenUnpooledAsync(bool create, CancellationToken cancellationToken)
@@ -75,6 +58,11 @@ public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, 
             connection = new SqliteConnection(builder.ToString());
         }
 
+        return await OpenAsync(connection, cancellationToken);
+    }
+
+    private static async Task<DbConnection> OpenAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
         try
         {
             await connection.OpenAsync(cancellationToken);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -16,7 +15,7 @@ public sealed class MediaTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
     public async Task APhotoFromACustomer_IsDownloadedIntoTheMediaStore_AndServedByTheApi()
     {
         var workspace = await App.CreateWorkspaceAsync();
-        var number = await ConnectFreeSandboxNumberAsync(workspace);
+        var (_, number) = await App.ConnectSandboxNumberAsync(workspace);
         var photo = new byte[4096];
         Random.Shared.NextBytes(photo);
 
@@ -29,7 +28,7 @@ public sealed class MediaTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
         });
         inbound.EnsureSuccessStatusCode();
 
-        var media = await EventuallyAsync(() => App.WithDbAsync(db => db.MediaFiles.IgnoreQueryFilters().FirstOrDefaultAsync(m => m.State == MediaState.Stored && m.Size == photo.Length)));
+        var media = await Eventually.ObjectAsync(() => App.WithDbAsync(db => db.MediaFiles.IgnoreQueryFilters().FirstOrDefaultAsync(m => m.State == MediaState.Stored && m.Size == photo.Length)));
         var api = App.Api(workspace.AdminKey);
         var download = await api.GetAsync($"/api/v1/media/{media.Id}");
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
@@ -46,7 +45,7 @@ public sealed class MediaTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
     public async Task MediaWhatsAppNoLongerHas_IsMarkedFailedWithTheReason_NotDropped()
     {
         var workspace = await App.CreateWorkspaceAsync();
-        var number = await ConnectFreeSandboxNumberAsync(workspace);
+        var (_, number) = await App.ConnectSandboxNumberAsync(workspace);
         var wamid = "wamid.gone" + Guid.NewGuid().ToString("N");
 
         await App.PostWebhookAsync($$$"""
@@ -55,46 +54,9 @@ public sealed class MediaTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
              "messages":[{"from":"4915100000001","id":"{{{wamid}}}","timestamp":"1790000000","type":"document","document":{"id":"123456789","mime_type":"application/pdf","sha256":"abc","filename":"Rechnung.pdf"}}]}}]}]}
             """);
 
-        var media = await EventuallyAsync(() => App.WithDbAsync(db => db.MediaFiles.IgnoreQueryFilters().FirstOrDefaultAsync(m => m.ProviderMediaId == "123456789" && m.State == MediaState.Failed)));
+        var media = await Eventually.ObjectAsync(() => App.WithDbAsync(db => db.MediaFiles.IgnoreQueryFilters().FirstOrDefaultAsync(m => m.ProviderMediaId == "123456789" && m.State == MediaState.Failed)));
         Assert.Contains("send it again", media.LastError, StringComparison.Ordinal);
         var download = await App.Api(workspace.AdminKey).GetAsync($"/api/v1/media/{media.Id}");
         Assert.Equal(HttpStatusCode.Gone, download.StatusCode);
-    }
-
-    private async Task<string> ConnectFreeSandboxNumberAsync(TestWorkspace workspace)
-    {
-        foreach (var number in (await App.Api(null).GetFromJsonAsync<JsonElement>("/sandbox/api/numbers")).EnumerateArray())
-        {
-            var response = await App.Api(workspace.AdminKey).PostAsJsonAsync("/api/v1/channels/whatsapp", new
-            {
-                phoneNumberId = number.GetProperty("phoneNumberId").GetString(),
-                wabaId = number.GetProperty("wabaId").GetString(),
-                displayPhoneNumber = number.GetProperty("displayPhoneNumber").GetString(),
-                accessToken = number.GetProperty("accessToken").GetString(),
-            });
-            if (response.StatusCode == HttpStatusCode.Created)
-            {
-                return number.GetProperty("phoneNumberId").GetString()!;
-            }
-        }
-
-        throw new InvalidOperationException("No free sandbox number.");
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
-        where T : class
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException("The expected state was not reached within 15 seconds.");
     }
 }

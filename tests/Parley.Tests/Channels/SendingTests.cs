@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -25,7 +24,7 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var queued = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("queued", queued.GetProperty("status").GetString());
-        var read = await EventuallyAsync(async () =>
+        var read = await Eventually.ValueAsync(async () =>
         {
             var messages = await api.GetFromJsonAsync<JsonElement>($"/api/v1/conversations/{conversationId}/messages");
             var reply = messages.GetProperty("items").EnumerateArray().Single(m => m.GetProperty("direction").GetString() == "outbound");
@@ -58,7 +57,7 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
         Assert.Contains("template", (await text.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, template.StatusCode);
         var id = (await template.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        await EventuallyAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().AnyAsync(m => m.Id == id && m.Status >= MessageStatus.Delivered && m.Status != MessageStatus.Failed)) ? true : (bool?)null);
+        await Eventually.ValueAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().AnyAsync(m => m.Id == id && m.Status >= MessageStatus.Delivered && m.Status != MessageStatus.Failed)) ? true : (bool?)null);
     }
 
     [Fact]
@@ -73,7 +72,7 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
         });
 
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        var failed = await EventuallyAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().FirstAsync(m => m.Id == id)) is { Status: MessageStatus.Failed } m ? m : null);
+        var failed = await Eventually.ObjectAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().FirstAsync(m => m.Id == id)) is { Status: MessageStatus.Failed } m ? m : null);
         Assert.Equal(132000, failed.ErrorCode);
         Assert.Contains("localizable_params (0)", failed.ErrorDetails, StringComparison.Ordinal);
     }
@@ -90,7 +89,7 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
         });
 
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        var failed = await EventuallyAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().FirstAsync(m => m.Id == id)) is { Status: MessageStatus.Failed } m ? m : null);
+        var failed = await Eventually.ObjectAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().FirstAsync(m => m.Id == id)) is { Status: MessageStatus.Failed } m ? m : null);
         Assert.Equal(131026, failed.ErrorCode);
         Assert.NotNull(failed.ProviderMessageId);
     }
@@ -173,67 +172,11 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
     private async Task<(TestWorkspace Workspace, Guid ConversationId, string Customer)> ConversationWithSandboxCustomerAsync(string? customer = null)
     {
         var workspace = await App.CreateWorkspaceAsync();
-        var numbers = await App.Api(null).GetFromJsonAsync<JsonElement>("/sandbox/api/numbers");
-
-        // Each test gets a sandbox number of its own: connect the first one that is still free.
-        Guid? numberId = null;
-        string? phoneNumberId = null;
-        foreach (var number in numbers.EnumerateArray())
-        {
-            var response = await App.Api(workspace.AdminKey).PostAsJsonAsync("/api/v1/channels/whatsapp", new
-            {
-                phoneNumberId = number.GetProperty("phoneNumberId").GetString(),
-                wabaId = number.GetProperty("wabaId").GetString(),
-                displayPhoneNumber = number.GetProperty("displayPhoneNumber").GetString(),
-                accessToken = number.GetProperty("accessToken").GetString(),
-            });
-            if (response.StatusCode == HttpStatusCode.Created)
-            {
-                numberId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-                phoneNumberId = number.GetProperty("phoneNumberId").GetString();
-                break;
-            }
-        }
-
-        Assert.True(numberId is not null, "Every sandbox number is taken; raise Sandbox:Numbers for the tests.");
+        var (numberId, phoneNumberId) = await App.ConnectSandboxNumberAsync(workspace);
         customer ??= "4917" + Random.Shared.Next(10_000_000, 99_999_999);
         var inbound = await App.Api(null).PostAsJsonAsync("/sandbox/api/inbound", new { from = customer, profileName = "Sandra Sandbox", phoneNumberId, type = "text", text = new { body = "Hallo!" } });
         inbound.EnsureSuccessStatusCode();
-        var conversationId = await EventuallyAsync(async () => await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.WhatsAppNumberId == numberId).Select(c => (Guid?)c.Id).FirstOrDefaultAsync()));
+        var conversationId = await Eventually.ValueAsync(async () => await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.WhatsAppNumberId == numberId).Select(c => (Guid?)c.Id).FirstOrDefaultAsync()));
         return (workspace, conversationId, customer);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
-        where T : struct
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException("The expected state was not reached within 15 seconds.");
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
-        where T : class
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException("The expected state was not reached within 15 seconds.");
     }
 }

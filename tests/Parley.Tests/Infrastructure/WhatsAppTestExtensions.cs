@@ -24,6 +24,27 @@ public static class WhatsAppTestExtensions
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
 
+    /// <summary>Connects the first sandbox number no other workspace has taken; returns its phone number id.</summary>
+    public static async Task<(Guid Id, string PhoneNumberId)> ConnectSandboxNumberAsync(this ParleyApp app, TestWorkspace workspace)
+    {
+        foreach (var number in (await app.Api(null).GetFromJsonAsync<JsonElement>("/sandbox/api/numbers")).EnumerateArray())
+        {
+            var response = await app.Api(workspace.AdminKey).PostAsJsonAsync("/api/v1/channels/whatsapp", new
+            {
+                phoneNumberId = number.GetProperty("phoneNumberId").GetString(),
+                wabaId = number.GetProperty("wabaId").GetString(),
+                displayPhoneNumber = number.GetProperty("displayPhoneNumber").GetString(),
+                accessToken = number.GetProperty("accessToken").GetString(),
+            });
+            if (response.StatusCode == System.Net.HttpStatusCode.Created)
+            {
+                return ((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid(), number.GetProperty("phoneNumberId").GetString()!);
+            }
+        }
+
+        throw new InvalidOperationException("Every sandbox number is taken; raise Sandbox:Numbers for the tests.");
+    }
+
     /// <summary>POSTs a webhook body exactly as given, signed like Meta signs it.</summary>
     public static Task<HttpResponseMessage> PostWebhookAsync(this ParleyApp app, byte[] body, string? signature = null)
     {
