@@ -36,6 +36,7 @@ public static class ConversationsApi
         conversations.MapGet("/{id:guid}", GetAsync);
         conversations.MapGet("/{id:guid}/messages", MessagesAsync);
         conversations.MapPost("/{id:guid}/messages", SendAsync).RequirePermission(Permission.SendMessages);
+        conversations.MapPost("/{id:guid}/read", MarkReadAsync).RequirePermission(Permission.SendMessages);
         api.MapGet("/media/{id:guid}", MediaAsync).RequirePermission(Permission.ViewConversations).WithTags("Conversations");
         return api;
     }
@@ -169,6 +170,37 @@ public static class ConversationsApi
     private static ConversationView View(Conversation c, string? name, string? waId, DateTime now) =>
         new(c.Id, "whatsapp", c.WhatsAppNumberId, new ContactSummary(c.ContactId, name, waId), c.Status.ToString().ToLowerInvariant(),
             c.LastMessageAt, c.LastInboundAt, c.WindowClosesAt, c.IsWindowOpen(now), c.UpdatedAt);
+
+    public sealed record MarkReadRequest(bool? Typing);
+
+    /// <summary>
+    /// Tells WhatsApp the customer's messages have been read (blue ticks), optionally showing "typing…"
+    /// until the reply goes out. Sent at once, not through the outbox: it is a signal, not a message.
+    /// </summary>
+    private static async Task<IResult> MarkReadAsync(Guid id, MarkReadRequest? request, ParleyDb db, GraphClient graph, CancellationToken ct)
+    {
+        var conversation = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (conversation is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var last = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == id && m.Direction == MessageDirection.Inbound && m.ProviderMessageId != null)
+            .OrderByDescending(m => m.CreatedAt).Select(m => m.ProviderMessageId).FirstOrDefaultAsync(ct);
+        if (last is null)
+        {
+            return TypedResults.Problem("The customer has not written anything that could be marked read.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var number = await db.WhatsAppNumbers.FirstAsync(n => n.Id == conversation.WhatsAppNumberId, ct);
+        return await graph.MarkReadAsync(number, last, request?.Typing ?? false, ct) switch
+        {
+            GraphAccepted => TypedResults.NoContent(),
+            GraphRefused refused => TypedResults.Problem($"WhatsApp refused: {refused.Title} {refused.Details}".Trim(), statusCode: StatusCodes.Status502BadGateway),
+            var other => TypedResults.Problem($"WhatsApp could not be reached ({other.GetType().Name[5..]}); try again.", statusCode: StatusCodes.Status502BadGateway),
+        };
+    }
 
     /// <summary>The stored file of an inbound attachment.</summary>
     private static async Task<IResult> MediaAsync(Guid id, ParleyDb db, MediaStore store, CancellationToken ct)

@@ -40,6 +40,18 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
     }
 
     [Fact]
+    public async Task MarkRead_ShowsTheCustomerBlueTicks()
+    {
+        var (workspace, conversationId, customer) = await ConversationWithSandboxCustomerAsync();
+
+        var response = await App.Api(workspace.AdminKey).PostAsJsonAsync($"/api/v1/conversations/{conversationId}/read", new { typing = true });
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        var phone = await App.Api(null).GetFromJsonAsync<JsonElement>($"/sandbox/api/messages?to={customer}");
+        Assert.Equal("read", phone.EnumerateArray().Single(m => m.GetProperty("direction").GetString() == "inbound").GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task FreeFormText_AfterTheWindowClosed_IsRefusedWithTheReason_ButATemplateGoesOut()
     {
         var (workspace, conversationId, _) = await ConversationWithSandboxCustomerAsync();

@@ -29,6 +29,18 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
 {
     public const string HttpClientName = "whatsapp-graph";
 
+    /// <summary>Marks an inbound message (and those before it) read; with <paramref name="typing"/> the customer also sees "typing…".</summary>
+    public async Task<GraphResult> MarkReadAsync(WhatsAppNumber number, string inboundMessageId, bool typing, CancellationToken cancellationToken)
+    {
+        var payload = new JsonObject { ["messaging_product"] = "whatsapp", ["status"] = "read", ["message_id"] = inboundMessageId };
+        if (typing)
+        {
+            payload["typing_indicator"] = new JsonObject { ["type"] = "text" };
+        }
+
+        return await SendMessageAsync(number, payload, cancellationToken);
+    }
+
     /// <summary>Looks up a media id (its download URL lives 5 minutes); null when WhatsApp no longer has it.</summary>
     public async Task<GraphMedia?> GetMediaAsync(WhatsAppNumber number, string mediaId, CancellationToken cancellationToken)
     {
@@ -97,6 +109,11 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
             if (response.IsSuccessStatusCode && body?["messages"]?[0]?["id"]?.GetValue<string>() is { } id)
             {
                 return new GraphAccepted(id);
+            }
+
+            if (response.IsSuccessStatusCode && body?["success"] is JsonValue success && success.GetValue<bool>())
+            {
+                return new GraphAccepted(""); // Mark-as-read and typing answer {"success":true}.
             }
 
             if (body?["error"] is JsonObject error)
