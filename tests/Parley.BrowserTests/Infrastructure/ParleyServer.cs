@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Parley.BrowserTests.Infrastructure;
+
+public sealed record Account(string Email, string Password);
+
+/// <summary>
+/// The real program (<c>dotnet Parley.dll</c>) on a free loopback port with its own data directory, in demo
+/// mode as on a first start: the demo owner's password is read from what Parley prints.
+/// </summary>
+public sealed partial class ParleyServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    /// <summary>An admin API key of the demo workspace, made by the demo owner, to set up people for tests.</summary>
+    private string adminKey = "";
+
+    private ParleyServer(string dataDirectory, int port)
+    {
+        DataDirectory = dataDirectory;
+        BaseUrl = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        Http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        process = Parley(dataDirectory, []);
+        process.StartInfo.Environment["ASPNETCORE_URLS"] = BaseUrl;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string BaseUrl { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>A client without cookies, for the API.</summary>
+    public HttpClient Http { get; }
+
+    public Account Owner { get; private set; } = new("", "");
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public static async Task<ParleyServer> StartAsync()
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("parley-browser-").FullName;
+        var server = new ParleyServer(dataDirectory, FreePort());
+        try
+        {
+            server.Owner = await server.WaitForDemoOwnerAsync();
+            await server.WaitForHealthAsync();
+            server.adminKey = await server.CreateAdminKeyAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Adds a person to the demo workspace through the API and returns their generated password.</summary>
+    public async Task<Account> AddMemberAsync(string role, string name)
+    {
+        var email = $"{name.ToLowerInvariant().Replace(' ', '.')}.{Guid.NewGuid().ToString("N")[..8]}@example.test";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/users")
+        {
+            Content = JsonContent.Create(new { email, displayName = name, role }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        using var response = await Http.SendAsync(request);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"Adding {email} failed ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var added = await response.Content.ReadFromJsonAsync<AddedMember>();
+        return new Account(email, added!.InitialPassword!);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+        Http.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open; the temp directory is the operating system's to clean then.
+        }
+    }
+
+    private async Task<Account> WaitForDemoOwnerAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var printed = Output;
+            if (Email().Match(printed) is { Success: true } email && Password().Match(printed) is { Success: true } password)
+            {
+                return new Account(email.Groups[1].Value, password.Groups[1].Value);
+            }
+
+            if (process.HasExited || deadline.Elapsed > StartTimeout)
+            {
+                throw new InvalidOperationException($"Parley did not print the demo owner's sign-in{Exited()}. Output:\n{printed}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task WaitForHealthAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var response = await Http.GetAsync("/healthz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (process.HasExited || deadline.Elapsed > StartTimeout)
+            {
+                throw new InvalidOperationException($"/healthz did not answer 200{Exited()}. Output:\n{Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The demo owner signs in and creates an admin key on the API keys page, as a person would, then opens the other pages once.</summary>
+    private async Task<string> CreateAdminKeyAsync()
+    {
+        using var session = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = Http.BaseAddress,
+        };
+        using var signedIn = await session.PostAsync("/signin", await FormAsync(session, "/signin", new()
+        {
+            ["email"] = Owner.Email,
+            ["password"] = Owner.Password,
+        }));
+        if (signedIn.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"The demo owner could not sign in: {(int)signedIn.StatusCode}.");
+        }
+
+        using var created = await session.PostAsync("/w/demo/api-keys?handler=create", await FormAsync(session, "/w/demo/api-keys", new()
+        {
+            ["name"] = "Browser tests",
+            ["role"] = "admin",
+        }));
+        var page = await created.Content.ReadAsStringAsync();
+
+        // The first visit of a page pays for JIT compilation; the tests' timeouts should not.
+        foreach (var path in (string[])["/w/demo", "/w/demo/users", "/w/demo/audit-log", "/w/demo/whatsapp", "/account"])
+        {
+            using var warm = await session.GetAsync(path);
+        }
+
+        return Secret().Match(page) is { Success: true } secret
+            ? WebUtility.HtmlDecode(secret.Groups[1].Value)
+            : throw new InvalidOperationException($"No key on the API keys page ({(int)created.StatusCode}):\n{page}");
+    }
+
+    /// <summary>The fields of a form on <paramref name="path"/>, with the anti-forgery token the page carries.</summary>
+    private static async Task<FormUrlEncodedContent> FormAsync(HttpClient session, string path, Dictionary<string, string> fields)
+    {
+        var page = await session.GetStringAsync(path);
+        fields["__RequestVerificationToken"] = AntiforgeryToken().Match(page).Groups[1].Value;
+        return new FormUrlEncodedContent(fields);
+    }
+
+    private string Exited()
+    {
+        if (!process.HasExited)
+        {
+            return "";
+        }
+
+        process.WaitForExit(); // drains the output readers
+        return $" (it exited with {process.ExitCode})";
+    }
+
+    private static Process Parley(string dataDirectory, string[] args)
+    {
+        var parley = Path.Combine(AppContext.BaseDirectory, "Parley.dll");
+        if (!File.Exists(parley))
+        {
+            throw new InvalidOperationException($"{parley} is missing; build the test project (it references src/Parley).");
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(parley);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Nothing from the machine's environment may point Parley at another database or mode.
+        foreach (var inherited in start.Environment.Keys.Where(IsParleySetting).ToList())
+        {
+            start.Environment.Remove(inherited);
+        }
+
+        start.Environment["Parley__DataDirectory"] = dataDirectory;
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        return new Process { StartInfo = start };
+    }
+
+    private static bool IsParleySetting(string name) =>
+        name.StartsWith("Parley__", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("Database__", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("PARLEY_TEST_POSTGRES", StringComparison.OrdinalIgnoreCase);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+
+    private sealed record AddedMember(string? InitialPassword);
+
+    [GeneratedRegex(@"name=""__RequestVerificationToken""[^>]*value=""([^""]+)""")]
+    private static partial Regex AntiforgeryToken();
+
+    [GeneratedRegex(@"data-testid=""api-key-secret"">([^<]+)<")]
+    private static partial Regex Secret();
+
+    [GeneratedRegex(@"^\s*e-mail:\s+(\S+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex Email();
+
+    [GeneratedRegex(@"^\s*password:\s+(\S+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex Password();
+}
