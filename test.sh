@@ -1,85 +1,182 @@
 #!/usr/bin/env bash
-# Runs Parley's whole test suite as CI does: format check, build, the suite on SQLite, the same suite
-# on a throwaway PostgreSQL cluster, and the browser tests in headless Chromium. Installs the Debian
-# packages it needs (postgresql, chromium) when they are missing. Extra arguments go to `dotnet test`,
-# e.g. ./test.sh --filter FullyQualifiedName~SignIn
+# Runs Parley's whole test suite, as CI does (.ci/run calls exactly this):
+#   1. installs the Debian packages the tests need (postgresql, chromium) when they are missing;
+#   2. checks whitespace formatting (dotnet format Parley.slnx whitespace --verify-no-changes);
+#   3. builds once (Release);
+#   4. tests/Parley.Tests on SQLite;
+#   5. tests/Parley.Tests again on a throwaway PostgreSQL cluster (scripts/with-postgres.sh);
+#   6. tests/Parley.BrowserTests (headless Chromium) on SQLite, when that project exists.
+# It goes on through every pass when one fails, then prints a summary whose last line is the total,
+# "N passed, N failed, N skipped", and exits non-zero if anything failed or a pass ran no tests.
+# Extra arguments go to every `dotnet test`, e.g.  ./test.sh --filter FullyQualifiedName~SignIn
+# (with a filter, a pass that matches nothing is fine as long as some pass ran tests).
+# Results: .test/results/<pass>.trx
 set -euo pipefail
-cd "$(dirname "$0")"
-root=$(pwd)
-results="$root/.test/results"
-rm -rf "$results" && mkdir -p "$results"
+cd "$(dirname "${BASH_SOURCE[0]}")"
+root=$PWD
+results=$root/.test/results
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export MSBUILDDISABLENODEREUSE=1 # no MSBuild nodes left running after the script
+extra=("$@")
 
 say() { printf '\n== %s\n' "$*"; }
+now_ms() { local us=${EPOCHREALTIME//[.,]/}; echo $((us / 1000)); }
+since() { local ms=$(($(now_ms) - $1)); printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100)); }
 
-# --- what the tests need from Debian --------------------------------------------------------------
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+policy_rc_d=/usr/sbin/policy-rc.d
+made_policy_rc_d=0
+on_exit() {
+    if ((made_policy_rc_d)); then as_root rm -f "$policy_rc_d" || true; fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+summary=() # one line per step, for the summary
+failures=()
+total_passed=0 total_failed=0 total_skipped=0 total_executed=0
+
+# --- 1. Debian packages -----------------------------------------------------------------------------
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 missing=()
-[[ -x "${pg_bin:-}/initdb" ]] || missing+=(postgresql)
-command -v chromium >/dev/null || missing+=(chromium)
+[[ -n $pg_bin && -x $pg_bin/initdb && -x $pg_bin/pg_ctl && -x $pg_bin/pg_isready ]] || missing+=(postgresql)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 if ((${#missing[@]})); then
-    say "installing ${missing[*]}"
-    sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    say "installing ${missing[*]} (apt-get)"
+    if [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null; then
+        echo "test.sh: ${missing[*]} missing, and installing needs root or sudo: apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+    t=$(now_ms)
+    mkdir -p "$root/.test"
+    apt_log=$root/.test/apt.log
+    # The postgresql package would create and start a system cluster on port 5432; the tests don't
+    # use it, so keep services from starting during the install (the Docker way), if nothing does yet.
+    if [[ ! -e $policy_rc_d ]]; then
+        printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy_rc_d" >/dev/null
+        as_root chmod 755 "$policy_rc_d"
+        made_policy_rc_d=1
+    fi
+    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$apt_log" 2>&1 ||
+        ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+            "${missing[@]}" </dev/null >>"$apt_log" 2>&1; then
+        tail -n 30 "$apt_log" >&2
+        echo "test.sh: could not install ${missing[*]} (full log: $apt_log)" >&2
+        exit 1
+    fi
+    if ((made_policy_rc_d)); then
+        as_root rm -f "$policy_rc_d"
+        made_policy_rc_d=0
+    fi
+    summary+=("install:   ${missing[*]} ($(since "$t"))")
 fi
 
-# --- a throwaway PostgreSQL cluster on a loopback port ----------------------------------------------
-pg_dir=$(mktemp -d /tmp/parley-pg.XXXXXX)
-pg_user=$(id -un)
-run_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[[ $(id -u) -eq 0 ]] && { chown postgres "$pg_dir"; pg_user=postgres; }
-stop_pg() {
-    run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$pg_dir"
-}
-trap stop_pg EXIT INT TERM
-pg_port=55432
-while (echo >"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; do pg_port=$((pg_port + 1)); done
-run_pg "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U "$pg_user" -E UTF8 --locale=C.UTF-8 >/dev/null
-run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
-postgres="Host=127.0.0.1;Port=$pg_port;Username=$pg_user;Database=postgres"
+# --- 2. formatting ----------------------------------------------------------------------------------
+say "format check: dotnet format Parley.slnx whitespace --verify-no-changes"
+t=$(now_ms)
+rc=0
+dotnet format Parley.slnx whitespace --verify-no-changes || rc=$?
+case $rc in
+    0) summary+=("format:    ok ($(since "$t"))") ;;
+    2)
+        summary+=("format:    FAILED, files need formatting ($(since "$t"))")
+        failures+=("format: files need formatting (listed above); fix with: dotnet format Parley.slnx whitespace")
+        ;;
+    *)
+        summary+=("format:    FAILED, dotnet format exited with $rc ($(since "$t"))")
+        failures+=("format: dotnet format itself failed (exit $rc)")
+        ;;
+esac
 
-# --- format, build, test ---------------------------------------------------------------------------
-say "format check"
-if ! dotnet format Parley.slnx whitespace --verify-no-changes; then
-    echo "Files are not formatted. Run: dotnet format Parley.slnx whitespace" >&2
-    exit 1
+# --- 3. build ---------------------------------------------------------------------------------------
+test_projects=(tests/Parley.Tests)
+[[ -f tests/Parley.BrowserTests/Parley.BrowserTests.csproj ]] && test_projects+=(tests/Parley.BrowserTests)
+
+say "build: dotnet build Parley.slnx -c Release"
+t=$(now_ms)
+built=1
+dotnet build Parley.slnx -c Release -nologo -v quiet || built=0
+for project in "${test_projects[@]}"; do # a test project the solution doesn't list yet
+    if ((built)) && ! grep -qF "\"$project/$(basename "$project").csproj\"" Parley.slnx; then
+        echo "($project is not in Parley.slnx; building it on its own)"
+        dotnet build "$project" -c Release -nologo -v quiet || built=0
+    fi
+done
+if ((built)); then
+    summary+=("build:     ok ($(since "$t"))")
+else
+    summary+=("build:     FAILED ($(since "$t")); no tests ran")
+    failures+=("build failed (errors above)")
 fi
 
-say "build"
-dotnet build Parley.slnx -c Release -nologo -v quiet
+# --- 4-6. test passes -------------------------------------------------------------------------------
+rm -rf "$results"
+mkdir -p "$results"
 
-status=0
-pass() { # name, project, extra environment...
-    local name=$1 project=$2; shift 2
-    say "tests: $name"
-    if ! env "$@" dotnet test "$project" -c Release --no-build --nologo -v quiet \
-        --logger "trx;LogFileName=$results/$name.trx" "${extra[@]}"; then
-        status=1
+# name, project, then the command that wraps `dotnet test` (sets up its database)
+run_pass() {
+    local name=$1 project=$2
+    shift 2
+    local trx=$results/$name.trx t rc=0
+    say "tests: $name ($project)"
+    t=$(now_ms)
+    "$@" dotnet test "$project" -c Release --no-build --nologo \
+        --logger "trx;LogFileName=$trx" --logger "console;verbosity=minimal" "${extra[@]}" || rc=$?
+    local took
+    took=$(since "$t")
+
+    if [[ ! -f $trx ]]; then
+        summary+=("$(printf '%-10s' "$name:") no results, dotnet test exited with $rc ($took)")
+        failures+=("$name: no test results (dotnet test exited with $rc)")
+        return
+    fi
+    local counters
+    counters=$(grep -o '<Counters [^>]*' "$trx" | head -n 1)
+    count() { local v; v=$(sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<" $counters"); echo "${v:-0}"; }
+    local total executed passed failed skipped
+    total=$(count total)
+    executed=$(count executed)
+    passed=$(count passed)
+    failed=$(($(count failed) + $(count error) + $(count timeout) + $(count aborted)))
+    skipped=$((total - executed))
+    summary+=("$(printf '%-10s %s passed, %s failed, %s skipped (%s)' "$name:" "$passed" "$failed" "$skipped" "$took")")
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    total_skipped=$((total_skipped + skipped))
+    total_executed=$((total_executed + executed))
+
+    if ((failed > 0)); then
+        failures+=("$name: $failed failed")
+    elif ((rc != 0)); then
+        failures+=("$name: dotnet test exited with $rc")
+    fi
+    if ((executed == 0 && ${#extra[@]} == 0)); then
+        failures+=("$name: ran no tests")
     fi
 }
-extra=("$@")
-pass sqlite tests/Parley.Tests PARLEY_TEST_POSTGRES=
-pass postgres tests/Parley.Tests "PARLEY_TEST_POSTGRES=$postgres"
-if [[ -d tests/Parley.BrowserTests ]] && ls tests/Parley.BrowserTests/*.csproj >/dev/null 2>&1; then
-    pass browser tests/Parley.BrowserTests PARLEY_TEST_POSTGRES=
+
+if ((built)); then
+    run_pass sqlite tests/Parley.Tests env -u PARLEY_TEST_POSTGRES
+    run_pass postgres tests/Parley.Tests scripts/with-postgres.sh
+    if [[ -d tests/Parley.BrowserTests ]]; then
+        run_pass browser tests/Parley.BrowserTests env -u PARLEY_TEST_POSTGRES
+    fi
+    if ((total_executed == 0 && ${#extra[@]} > 0)); then
+        failures+=("no test matched: ${extra[*]}")
+    fi
 fi
 
-# --- summary ---------------------------------------------------------------------------------------
+# --- summary ----------------------------------------------------------------------------------------
 say "summary"
-total_passed=0 total_failed=0 total_skipped=0
-for trx in "$results"/*.trx; do
-    [[ -f $trx ]] || continue
-    counters=$(grep -o '<Counters [^>]*' "$trx" | head -n 1)
-    get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
-    total=$(get total); passed=$(get passed); failed=$(get failed); executed=$(get executed)
-    skipped=$((total - executed))
-    printf '%s: %s passed, %s failed, %s skipped\n' "$(basename "$trx" .trx)" "$passed" "$failed" "$skipped"
-    [[ ${executed:-0} -gt 0 ]] || status=1
-    total_passed=$((total_passed + passed)); total_failed=$((total_failed + failed)); total_skipped=$((total_skipped + skipped))
-done
-[[ $total_failed -eq 0 ]] || status=1
+printf '%s\n' "${summary[@]}"
+status=0
+if ((${#failures[@]})); then
+    status=1
+    echo
+    printf 'FAILED  %s\n' "${failures[@]}"
+fi
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
-exit $status
+exit "$status"
