@@ -22,8 +22,8 @@ public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, 
             return new DatabaseSettings(true, connectionString, null);
         }
 
-        var dataDirectory = configuration[$"{ParleyOptions.Section}:DataDirectory"];
-        var file = Path.GetFullPath(Path.Combine(string.IsNullOrWhiteSpace(dataDirectory) ? "./data" : dataDirectory, "parley.db"));
+        var parley = configuration.GetSection(ParleyOptions.Section).Get<ParleyOptions>() ?? new ParleyOptions();
+        var file = Path.GetFullPath(Path.Combine(parley.DataDirectory, "parley.db"));
 
         // ReadWrite, not ReadWriteCreate: only the migrator creates the file, so a database that vanished
         // at run time is an error rather than a silently empty new file.

@@ -29,6 +29,10 @@ public sealed partial class Migrator(DatabaseSettings settings, TimeProvider clo
         {
             await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({AdvisoryLockKey})", cancellationToken);
         }
+        else
+        {
+            await ExecuteAsync(connection, null, SqlitePragmas.WriteAheadLog, cancellationToken);
+        }
 
         await ExecuteAsync(connection, null, """
             CREATE TABLE IF NOT EXISTS schema_migrations (

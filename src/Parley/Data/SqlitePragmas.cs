@@ -5,13 +5,17 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Parley.Data;
 
 /// <summary>
-/// WAL lets readers run beside the writer; busy_timeout makes a writer wait instead of failing while
+/// Per-connection settings, run on every open (they cost no I/O). WAL, which lets readers run beside
+/// the writer, is a property of the file and is set once by the migrator (<see cref="WriteAheadLog"/>).
+/// busy_timeout makes a writer wait instead of failing while
 /// another holds the lock; synchronous=FULL makes every commit durable before it returns (the intake
 /// acknowledges webhooks only after a commit, so a power cut must not undo one).
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+    public const string WriteAheadLog = "PRAGMA journal_mode=WAL;";
+
+    private const string Pragmas = "PRAGMA busy_timeout=10000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
 
     public static void Apply(SqliteConnection connection)
     {
@@ -28,13 +32,9 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
         }
     }
 
-    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        if (connection is SqliteConnection)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+        ConnectionOpened(connection, eventData);
+        return Task.CompletedTask;
     }
 }

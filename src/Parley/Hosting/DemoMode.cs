@@ -18,6 +18,9 @@ public sealed class DemoMode(IOptions<ParleyOptions> options, DatabaseSettings d
 
     public bool Enabled { get; } = options.Value.Demo ?? !database.IsPostgres;
 
+    /// <summary>Demo mode runs on http://localhost; everywhere else cookies never travel unencrypted.</summary>
+    public CookieSecurePolicy CookieSecurePolicy => Enabled ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+
     /// <summary>
     /// On the very first start (no workspace at all) creates the demo workspace and its owner, and returns
     /// the owner's password so it can be shown once. Returns null on every later start.

@@ -23,11 +23,7 @@ public static class HostingExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<ParleyOptions>().BindConfiguration(ParleyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations()
-            .Validate(
-                database => !database.IsPostgres || !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Default")),
-                "Database:Provider is Postgres but ConnectionStrings:Default is empty; set it to a PostgreSQL connection string such as Host=localhost;Database=parley;Username=parley;Password=…")
-            .ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DemoMode>();
         services.AddSingleton<Secrets>();
 

@@ -59,9 +59,11 @@ public static class ParleyHost
 
     private static async Task<int> RunAsync(WebApplication app, string[] args)
     {
-        // Reading the options validates them (ValidateOnStart only fires when the host starts).
+        // Reading the options validates them (ValidateOnStart only fires when the host starts); resolving
+        // the database settings checks that PostgreSQL has a connection string.
         _ = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         var options = app.Services.GetRequiredService<IOptions<ParleyOptions>>().Value;
+        _ = app.Services.GetRequiredService<DatabaseSettings>();
 
         if (options.MigrateOnStart && args is not ["migrate", ..])
         {
@@ -78,7 +80,7 @@ public static class ParleyHost
             app.Lifetime.ApplicationStarted.Register(() => Console.Out.WriteLine(
                 $"""
 
-                Parley demo is ready. Sign in at {ListeningAddress(app)}/signin
+                Parley demo is ready. Sign in at {ServerAddress.Of(app.Services)}/signin
                   e-mail:   {DemoMode.OwnerEmail}
                   password: {password}
                 The password is shown only this once (reset it with: user reset-password --email {DemoMode.OwnerEmail}).
@@ -89,9 +91,4 @@ public static class ParleyHost
         await app.RunAsync();
         return 0;
     }
-
-    private static string ListeningAddress(WebApplication app) =>
-        app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-        ?? "http://localhost:5000";
 }

@@ -37,7 +37,7 @@ public sealed class ApiKeys(ParleyDb db, WorkspaceContext workspace, AuditLog au
             return OperationError.Invalid("role", $"Role must be one of: {string.Join(", ", Roles.All.Where(r => r != Role.Owner).Select(Roles.Name))}.");
         }
 
-        if (workspace.Actor.Kind != Actor.CommandLine.Kind && !workspace.Role.CanGrant(parsed))
+        if (!workspace.Role.CanGrant(parsed))
         {
             return new OperationError(ErrorKind.Forbidden, $"Your role ({Roles.Name(workspace.Role)}) cannot create a key with the role {Roles.Name(parsed)}.", "role");
         }

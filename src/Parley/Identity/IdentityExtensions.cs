@@ -38,9 +38,7 @@ public static class IdentityExtensions
                 cookie.Cookie.Name = "parley.session";
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Lax;
-
-                // Demo mode runs on http://localhost; everywhere else the session cookie never travels unencrypted.
-                cookie.Cookie.SecurePolicy = demo.Enabled ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+                cookie.Cookie.SecurePolicy = demo.CookieSecurePolicy;
                 cookie.ExpireTimeSpan = options.Value.SessionLifetime;
                 cookie.SlidingExpiration = true;
                 cookie.LoginPath = "/signin";

@@ -124,7 +124,7 @@ public sealed class Members(ParleyDb db, WorkspaceContext workspace, AuditLog au
     }
 
     private OperationError? CannotTouch(Membership membership) =>
-        workspace.Actor.Kind != Actor.CommandLine.Kind && !workspace.Role.CanGrant(membership.Role)
+        !workspace.Role.CanGrant(membership.Role)
             ? new OperationError(ErrorKind.Forbidden, "Only an owner can change or remove an owner.")
             : null;
 
@@ -135,7 +135,7 @@ public sealed class Members(ParleyDb db, WorkspaceContext workspace, AuditLog au
             return OperationError.Invalid("role", $"Role must be one of: {Roles.Names}.");
         }
 
-        if (workspace.Actor.Kind != Actor.CommandLine.Kind && !workspace.Role.CanGrant(parsed))
+        if (!workspace.Role.CanGrant(parsed))
         {
             return new OperationError(ErrorKind.Forbidden, $"Your role ({Roles.Name(workspace.Role)}) cannot grant the role {Roles.Name(parsed)}.", "role");
         }

@@ -17,7 +17,7 @@ public static class WebExtensions
         builder.Services.AddOptions<AntiforgeryOptions>().Configure<DemoMode>((antiforgery, demo) =>
         {
             antiforgery.Cookie.Name = "parley.antiforgery";
-            antiforgery.Cookie.SecurePolicy = demo.Enabled ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            antiforgery.Cookie.SecurePolicy = demo.CookieSecurePolicy;
         });
         builder.Services.AddRazorPages(o => o.RootDirectory = "/");
         builder.Services.Configure<RequestLocalizationOptions>(o =>

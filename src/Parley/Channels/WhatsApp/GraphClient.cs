@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Parley.Hosting;
 
@@ -149,18 +147,10 @@ public sealed class GraphAddress(IOptions<WhatsAppOptions> options, IServiceProv
 
         if (services.GetService<SandboxMount>() is { Enabled: true })
         {
-            return SelfAddress(services) + "/sandbox/graph";
+            return ServerAddress.Of(services) + "/sandbox/graph";
         }
 
         return "https://graph.facebook.com";
-    }
-
-    /// <summary>This process's own listening address, with wildcard hosts turned into loopback.</summary>
-    public static string SelfAddress(IServiceProvider services)
-    {
-        var address = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://localhost:5000";
-        return address.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
-            .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
     }
 }
 

@@ -11,7 +11,7 @@ namespace Parley.Channels.WhatsApp;
 /// parallel. A delivery is marked processed only when all its items succeeded; a body that cannot be understood becomes
 /// a dead letter at once, one that keeps failing after <see cref="MaxAttempts"/> tries too.
 /// </summary>
-public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, DatabaseSettings settings, WebhookBell bell, TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
+public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, DatabaseSettings settings, WebhookBell bell, MediaBell mediaBell, TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
 {
     public const int MaxAttempts = 5;
     private const int BatchSize = 64;
@@ -143,6 +143,9 @@ public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, Databa
             }
 
             await transaction.CommitAsync(cancellationToken);
+
+            // New media rows are visible only now; wake the downloader (a ring for nothing costs one look).
+            mediaBell.Ring();
             return null;
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -10,7 +10,7 @@ namespace Parley.Channels.WhatsApp;
 /// Applies one webhook item inside one unit of work. Every method is idempotent: a delivery that is
 /// processed again after a crash ends in the same state.
 /// </summary>
-public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, MediaBell mediaBell, TimeProvider clock)
+public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, TimeProvider clock)
 {
     public async Task ApplyAsync(WebhookItem item, CancellationToken cancellationToken)
     {
@@ -121,10 +121,6 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Med
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        if (db.ChangeTracker.Entries<MediaFile>().Any())
-        {
-            mediaBell.Ring();
-        }
     }
 
     private async Task<Contact> FindOrCreateContactAsync(InboundMessageItem item, DateTime now, CancellationToken cancellationToken)

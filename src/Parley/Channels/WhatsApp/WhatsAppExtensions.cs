@@ -52,7 +52,7 @@ public static class WhatsAppExtensions
         app.MapWhatsAppEndpoints();
         if (app.Services.GetRequiredService<SandboxMount>().Enabled)
         {
-            app.Services.GetRequiredService<SandboxTarget>().Use(() => GraphAddress.SelfAddress(app.Services) + "/webhooks/whatsapp");
+            app.Services.GetRequiredService<SandboxTarget>().Use(() => ServerAddress.Of(app.Services) + "/webhooks/whatsapp");
             app.MapSandbox("/sandbox");
         }
 

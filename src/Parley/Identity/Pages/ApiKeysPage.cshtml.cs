@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Parley.Web;
 
 namespace Parley.Identity.Pages;
 
@@ -41,6 +42,6 @@ public sealed class ApiKeysPageModel(ApiKeys apiKeys) : PageModel
             return NotFound();
         }
 
-        return Request.Headers.ContainsKey("HX-Request") ? Partial("_ApiKeyRow", revoked.Value) : RedirectToPage();
+        return Request.IsHtmx() ? Partial("_ApiKeyRow", revoked.Value) : RedirectToPage();
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Parley.Web;
 
 namespace Parley.Identity.Pages;
 
@@ -44,7 +45,7 @@ public sealed class UsersModel(Members members) : PageModel
             return NotFound();
         }
 
-        if (!IsHtmx)
+        if (!Request.IsHtmx())
         {
             Error = changed.Error?.Message;
             MemberList = await members.ListAsync(cancellationToken);
@@ -63,7 +64,7 @@ public sealed class UsersModel(Members members) : PageModel
             return NotFound();
         }
 
-        if (!IsHtmx)
+        if (!Request.IsHtmx())
         {
             Error = error?.Message;
             MemberList = await members.ListAsync(cancellationToken);
@@ -74,6 +75,4 @@ public sealed class UsersModel(Members members) : PageModel
             ? Content("", "text/html")
             : Partial("_MemberRow", new MemberRow((await members.FindAsync(userId, cancellationToken))!, error.Message));
     }
-
-    private bool IsHtmx => Request.Headers.ContainsKey("HX-Request");
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Parley.Identity;
+using Parley.Web;
 
 namespace Parley.Channels.WhatsApp.Pages;
 
@@ -42,6 +43,6 @@ public sealed class NumbersModel(WhatsAppNumbers numbers) : PageModel
             return NotFound();
         }
 
-        return Request.Headers.ContainsKey("HX-Request") ? Content("", "text/html") : RedirectToPage();
+        return Request.IsHtmx() ? Content("", "text/html") : RedirectToPage();
     }
 }
