@@ -149,18 +149,8 @@ public static class ConversationsApi
     }
 
     /// <summary>Queues a message in Cloud API shape; 202 with the queued message, whose status the webhooks then move on.</summary>
-    private static async Task<IResult> SendAsync(Guid id, HttpRequest request, OutboundMessages outbound, CancellationToken ct)
+    private static async Task<IResult> SendAsync(Guid id, JsonObject? body, OutboundMessages outbound, CancellationToken ct)
     {
-        JsonObject? body;
-        try
-        {
-            body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct) as JsonObject;
-        }
-        catch (JsonException e)
-        {
-            return TypedResults.Problem($"The request body is not valid JSON: {e.Message}", statusCode: StatusCodes.Status400BadRequest, title: "The request could not be read.");
-        }
-
         var queued = await outbound.QueueAsync(id, body, ct);
         return queued.Error is { } error
             ? ApiProblems.From(error)

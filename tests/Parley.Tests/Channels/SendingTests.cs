@@ -122,6 +122,17 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
     }
 
     [Fact]
+    public async Task Send_WithBrokenJson_IsA400ThatSaysSo()
+    {
+        var (workspace, conversationId, _) = await ConversationWithSandboxCustomerAsync();
+
+        var response = await App.Api(workspace.AdminKey).PostAsync($"/api/v1/conversations/{conversationId}/messages", new StringContent("""{"type":"text","text":""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("not valid JSON", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnAmbiguousSend_IsReconciledByTheStatusWebhook_NotResent()
     {
         var (workspace, conversationId, customer) = await ConversationWithSandboxCustomerAsync();

@@ -25,6 +25,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
 
     private readonly ConcurrentDictionary<Guid, Task> workers = new();
     private readonly ConcurrentDictionary<Guid, Pacer> pacers = new();
+    private long? lastExpiryCheck;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -32,7 +33,13 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
         {
             try
             {
-                await ExpireAmbiguousSendsAsync(stoppingToken);
+                // Ambiguous sends expire after minutes, so looking for them once a minute is enough.
+                if (lastExpiryCheck is null || clock.GetElapsedTime(lastExpiryCheck.Value) >= TimeSpan.FromMinutes(1))
+                {
+                    await ExpireAmbiguousSendsAsync(stoppingToken);
+                    lastExpiryCheck = clock.GetTimestamp();
+                }
+
                 foreach (var numberId in await NumbersWithDueWorkAsync(stoppingToken))
                 {
                     if (!workers.TryGetValue(numberId, out var running) || running.IsCompleted)
