@@ -11,6 +11,7 @@ public static class DataExtensions
         // Resolved lazily from the final configuration (hosts and tests may add sources after this call).
         builder.Services.AddSingleton(services => DatabaseSettings.From(services.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddSingleton<WriteGate>();
         builder.Services.AddDbContext<ParleyDb>((services, options) =>
         {
             var settings = services.GetRequiredService<DatabaseSettings>();

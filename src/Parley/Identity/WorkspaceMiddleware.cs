@@ -11,7 +11,7 @@ namespace Parley.Identity;
 /// </summary>
 public sealed class WorkspaceMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext httpContext, WorkspaceContext workspace, ParleyDb db)
+    public async Task InvokeAsync(HttpContext httpContext, WorkspaceContext workspace)
     {
         var user = httpContext.User;
         if (user.FindFirstValue(ParleyClaims.ApiKeyId) is { } keyId)
@@ -24,6 +24,8 @@ public sealed class WorkspaceMiddleware(RequestDelegate next)
         }
         else if (httpContext.GetRouteValue("workspace") is string slug && user.UserId() is { } userId)
         {
+            // Only resolved here: most requests (webhooks, static files, API keys) never need a database context.
+            var db = httpContext.RequestServices.GetRequiredService<ParleyDb>();
             var membership = await db.Memberships.IgnoreQueryFilters()
                 .Where(m => m.UserId == userId)
                 .Join(db.Workspaces.IgnoreQueryFilters().Where(w => w.Slug == slug), m => m.WorkspaceId, w => w.Id, (m, w) => new { w.Id, m.Role })

@@ -97,7 +97,11 @@ public sealed partial class MediaDownloader(IServiceScopeFactory scopes, MediaBe
             Retry(media, e.Message, now);
         }
 
-        await db.SaveChangesAsync(CancellationToken.None);
+        using (await scope.ServiceProvider.GetRequiredService<WriteGate>().EnterAsync(CancellationToken.None))
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+
         return true;
     }
 

@@ -161,6 +161,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
             }
         }
 
+        using var lease = await scope.ServiceProvider.GetRequiredService<WriteGate>().EnterAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }
 
@@ -175,7 +176,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
 public sealed class OutboxBell : Bell;
 
 /// <summary>Sends one outbox row and records what WhatsApp answered.</summary>
-public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, TimeProvider clock)
+public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext workspace, GraphClient graph, TimeProvider clock)
 {
     public async Task SendAsync(Guid messageId, CancellationToken cancellationToken)
     {
@@ -194,14 +195,14 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
         if (number.RemovedAt is not null)
         {
             Fail(entry, message, null, "The WhatsApp number was removed before the message could be sent.", now);
-            await db.SaveChangesAsync(cancellationToken);
+            await SaveAsync(cancellationToken);
             return;
         }
 
         entry.State = OutboxState.InFlight;
         entry.StartedAt = now;
         entry.Attempts++;
-        await db.SaveChangesAsync(cancellationToken);
+        await SaveAsync(cancellationToken);
 
         var result = await graph.SendMessageAsync(number, Payload(message, contact), cancellationToken);
         now = clock.GetUtcNow().UtcDateTime;
@@ -210,8 +211,12 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             case GraphAccepted accepted:
                 entry.State = OutboxState.Done;
                 message.ProviderMessageId = accepted.MessageId;
-                await db.SaveChangesAsync(cancellationToken);
-                await StatusBacklog.ApplyAsync(db, message, cancellationToken);
+                await SaveAsync(cancellationToken);
+                using (await gate.EnterAsync(cancellationToken))
+                {
+                    await StatusBacklog.ApplyAsync(db, message, cancellationToken);
+                }
+
                 return;
             case GraphRefused refused when SendPolicy.Classify(refused.Code, entry.Attempts) is (SendDecision.Retry, var delay):
                 entry.State = OutboxState.Pending;
@@ -232,6 +237,12 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
                 break;
         }
 
+        await SaveAsync(cancellationToken);
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        using var lease = await gate.EnterAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }
 

@@ -10,7 +10,7 @@ namespace Parley.Channels.WhatsApp;
 /// transaction (one fsync), and each request is answered only after the commit that holds it. The
 /// table is the truth; <see cref="WebhookBell"/> only wakes the processor.
 /// </summary>
-public sealed partial class WebhookIntake(DatabaseSettings settings, TimeProvider clock, WebhookBell bell, ILogger<WebhookIntake> logger) : BackgroundService
+public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate gate, TimeProvider clock, WebhookBell bell, ILogger<WebhookIntake> logger) : BackgroundService
 {
     private const int MaxBatch = 512;
 
@@ -63,6 +63,7 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, TimeProvide
         try
         {
             // Not cancellable: a batch that started is committed or failed, never half-written.
+            using var lease = await gate.EnterAsync(CancellationToken.None);
             await using var connection = await settings.OpenPooledAsync(CancellationToken.None);
             await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
             await using var command = connection.CreateCommand();

@@ -11,10 +11,14 @@ namespace Parley.Channels.WhatsApp;
 /// parallel. A delivery is marked processed only when all its items succeeded; a body that cannot be understood becomes
 /// a dead letter at once, one that keeps failing after <see cref="MaxAttempts"/> tries too.
 /// </summary>
-public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, DatabaseSettings settings, WebhookBell bell, MediaBell mediaBell, TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
+public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookBell bell, MediaBell mediaBell, TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
 {
     public const int MaxAttempts = 5;
-    private const int BatchSize = 64;
+    /// <summary>
+    /// Deliveries per batch. On SQLite a batch is one write transaction, and the intake waits for it at
+    /// the <see cref="WriteGate"/>: small batches keep the acknowledgement fast while a backlog drains.
+    /// </summary>
+    private int BatchSize => settings.IsPostgres ? 64 : 16;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -116,7 +120,11 @@ public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, Databa
             }
         }
 
-        await db.SaveChangesAsync(CancellationToken.None);
+        using (await gate.EnterAsync(CancellationToken.None))
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+
         return (deliveries.Count, failed.Count);
     }
 
@@ -127,6 +135,7 @@ public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, Databa
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+            using var lease = await gate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             foreach (var partition in partitions)
             {

@@ -19,7 +19,9 @@ public static partial class WhatsAppEndpoints
         // Meta is the only caller; the webhook is not part of the documented API.
         var webhook = app.MapGroup("/webhooks/whatsapp").AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         webhook.MapGet("/", Verify);
-        webhook.MapPost("/", ReceiveAsync);
+
+        // Answered as soon as routing matches: no authentication, localisation or workspace to resolve.
+        webhook.MapPost("/", ReceiveAsync).ShortCircuit();
         return app;
     }
 
