@@ -137,18 +137,20 @@ public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, Databa
             var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
             using var lease = await gate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            foreach (var partition in partitions)
+
+            // Route every item to its number; a partition is one number's conversation, so it stays whole and in order.
+            var numbers = await db.WhatsAppNumbers.IgnoreQueryFilters().Where(n => n.RemovedAt == null).OrderBy(n => n.CreatedAt).ToListAsync(cancellationToken);
+            var byId = numbers.ToDictionary(n => n.PhoneNumberId);
+            var routed = partitions.SelectMany(p => p).Select(w => (Number: w.Item.PhoneNumberId is { } id ? byId.GetValueOrDefault(id) : numbers.FirstOrDefault(n => n.WabaId == w.Item.WabaId), w.Item));
+            foreach (var workspaceItems in routed.GroupBy(r => r.Number?.WorkspaceId))
             {
-                // A workspace context holds one workspace, so each conversation gets a recorder of its own.
-                await using var itemScope = scopes.CreateAsyncScope();
-                var recorder = itemScope.ServiceProvider.GetRequiredService<WebhookRecorder>();
-                var itemDb = itemScope.ServiceProvider.GetRequiredService<ParleyDb>();
-                itemDb.Database.SetDbConnection(db.Database.GetDbConnection());
-                await itemDb.Database.UseTransactionAsync(transaction.GetDbTransaction(), cancellationToken);
-                foreach (var (_, item) in partition)
-                {
-                    await recorder.ApplyAsync(item, cancellationToken);
-                }
+                // A workspace context holds one workspace, so each workspace gets a recorder of its own.
+                await using var workspaceScope = scopes.CreateAsyncScope();
+                var recorder = workspaceScope.ServiceProvider.GetRequiredService<WebhookRecorder>();
+                var workspaceDb = workspaceScope.ServiceProvider.GetRequiredService<ParleyDb>();
+                workspaceDb.Database.SetDbConnection(db.Database.GetDbConnection());
+                await workspaceDb.Database.UseTransactionAsync(transaction.GetDbTransaction(), cancellationToken);
+                await recorder.ApplyAsync([.. workspaceItems], cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);

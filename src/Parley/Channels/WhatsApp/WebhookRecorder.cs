@@ -7,35 +7,119 @@ using Parley.Inbox;
 namespace Parley.Channels.WhatsApp;
 
 /// <summary>
-/// Applies one webhook item inside one unit of work. Every method is idempotent: a delivery that is
-/// processed again after a crash ends in the same state.
+/// Applies webhook items of one workspace (or, without a number, of nobody) inside the caller's
+/// transaction. The messages, contacts and conversations the items refer to are read in three queries
+/// up front and kept in maps, so an item costs no round trip of its own, and everything is written with
+/// one SaveChanges. Every step is idempotent: a delivery processed again after a crash ends in the same state.
 /// </summary>
 public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, TimeProvider clock)
 {
-    public async Task ApplyAsync(WebhookItem item, CancellationToken cancellationToken)
+    private readonly Dictionary<string, Message> messagesByWamid = [];
+    private readonly Dictionary<string, Contact> contactsByWaId = [];
+    private readonly Dictionary<string, Contact> contactsByUserId = [];
+    private readonly Dictionary<(Guid ContactId, Guid NumberId), Conversation> conversations = [];
+
+    /// <summary>Applies the items in order; all of them belong to the numbers' one workspace, or are unrouted (no number).</summary>
+    public async Task ApplyAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)
     {
-        var number = item.PhoneNumberId is null
-            ? await db.WhatsAppNumbers.IgnoreQueryFilters().Where(n => n.WabaId == item.WabaId && n.RemovedAt == null).OrderBy(n => n.CreatedAt).FirstOrDefaultAsync(cancellationToken)
-            : await db.WhatsAppNumbers.IgnoreQueryFilters().FirstOrDefaultAsync(n => n.PhoneNumberId == item.PhoneNumberId && n.RemovedAt == null, cancellationToken);
-        if (number is null)
+        // The caller's transaction is the unit of work; a savepoint per SaveChanges would only cost.
+        db.Database.AutoSavepointsEnabled = false;
+        if (items.Select(i => i.Number).FirstOrDefault(n => n is not null) is { } owner)
         {
-            // Nobody here owns this number (any more): keep it where an operator can see it.
-            await RecordEventAsync(null, item.WabaId, $"unrouted:{Field(item)}", Raw(item), cancellationToken);
+            workspace.Enter(owner.WorkspaceId, null, Role.Owner, Actor.System);
+            await PrefetchAsync(items.Select(i => i.Item), cancellationToken);
+        }
+
+        foreach (var (number, item) in items)
+        {
+            if (number is null)
+            {
+                // Nobody here owns this number (any more): keep it where an operator can see it.
+                RecordEvent(null, item.WabaId, $"unrouted:{Field(item)}", Raw(item));
+                continue;
+            }
+
+            switch (item)
+            {
+                case InboundMessageItem message:
+                    await ApplyMessageAsync(number, message, cancellationToken);
+                    break;
+                case StatusItem status:
+                    await ApplyStatusAsync(status.Status, cancellationToken);
+                    break;
+                case EventItem @event:
+                    RecordEvent(number.WorkspaceId, item.WabaId, @event.Field, @event.Value.GetRawText());
+                    break;
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private async Task PrefetchAsync(IEnumerable<WebhookItem> items, CancellationToken cancellationToken)
+    {
+        var wamids = new List<string>();
+        var waIds = new List<string>();
+        var userIds = new List<string>();
+        foreach (var item in items)
+        {
+            switch (item)
+            {
+                case InboundMessageItem message:
+                    wamids.Add(WebhookPayload.Text(message.Message, "id")!);
+                    if (message.From is { } from)
+                    {
+                        waIds.Add(from);
+                    }
+
+                    if (message.FromUserId is { } userId)
+                    {
+                        userIds.Add(userId);
+                    }
+
+                    break;
+                case StatusItem status:
+                    wamids.Add(status.MessageId);
+                    break;
+            }
+        }
+
+        if (wamids.Count > 0)
+        {
+            foreach (var message in await db.Messages.Where(m => wamids.Contains(m.ProviderMessageId!)).ToListAsync(cancellationToken))
+            {
+                messagesByWamid[message.ProviderMessageId!] = message;
+            }
+        }
+
+        if (waIds.Count + userIds.Count == 0)
+        {
             return;
         }
 
-        workspace.Enter(number.WorkspaceId, null, Role.Owner, Actor.System);
-        switch (item)
+        var contacts = await db.Contacts.Where(c => waIds.Contains(c.WaId!) || userIds.Contains(c.UserId!)).ToListAsync(cancellationToken);
+        foreach (var contact in contacts)
         {
-            case InboundMessageItem message:
-                await ApplyMessageAsync(number, message, cancellationToken);
-                break;
-            case StatusItem status:
-                await ApplyStatusAsync(status.Status, cancellationToken);
-                break;
-            case EventItem @event:
-                await RecordEventAsync(number.WorkspaceId, item.WabaId, @event.Field, @event.Value.GetRawText(), cancellationToken);
-                break;
+            Remember(contact);
+        }
+
+        var contactIds = contacts.Select(c => c.Id).ToList();
+        foreach (var conversation in await db.Conversations.Where(c => contactIds.Contains(c.ContactId)).ToListAsync(cancellationToken))
+        {
+            conversations[(conversation.ContactId, conversation.WhatsAppNumberId)] = conversation;
+        }
+    }
+
+    private void Remember(Contact contact)
+    {
+        if (contact.WaId is { } waId)
+        {
+            contactsByWaId[waId] = contact;
+        }
+
+        if (contact.UserId is { } userId)
+        {
+            contactsByUserId[userId] = contact;
         }
     }
 
@@ -43,15 +127,14 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
     {
         var message = item.Message;
         var wamid = WebhookPayload.Text(message, "id")!;
-        if (await db.Messages.AnyAsync(m => m.ProviderMessageId == wamid, cancellationToken))
+        if (messagesByWamid.ContainsKey(wamid))
         {
             return; // A duplicate delivery.
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var contact = await FindOrCreateContactAsync(item, now, cancellationToken);
-        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.ContactId == contact.Id && c.WhatsAppNumberId == number.Id, cancellationToken);
-        if (conversation is null)
+        var contact = FindOrCreateContact(item, now);
+        if (!conversations.TryGetValue((contact.Id, number.Id), out var conversation))
         {
             conversation = new Conversation
             {
@@ -63,6 +146,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
                 UpdatedAt = now,
             };
             db.Conversations.Add(conversation);
+            conversations[(contact.Id, number.Id)] = conversation;
         }
 
         var type = WebhookPayload.Text(message, "type")!;
@@ -85,6 +169,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
         }
 
         db.Messages.Add(recorded);
+        messagesByWamid[wamid] = recorded;
         if (type is "image" or "audio" or "video" or "document" or "sticker" && message.TryGetProperty(type, out var media) && WebhookPayload.Text(media, "id") is { } mediaId)
         {
             db.MediaFiles.Add(new MediaFile
@@ -115,20 +200,20 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
         }
 
         if (type == "system" && WebhookPayload.Text(message.GetProperty("system"), "wa_id") is { } newWaId
-            && !await db.Contacts.AnyAsync(c => c.WaId == newWaId, cancellationToken))
+            && !contactsByWaId.ContainsKey(newWaId) && !await db.Contacts.AnyAsync(c => c.WaId == newWaId, cancellationToken))
         {
             contact.WaId = newWaId;
+            Remember(contact);
         }
-
-        await db.SaveChangesAsync(cancellationToken);
     }
 
-    private async Task<Contact> FindOrCreateContactAsync(InboundMessageItem item, DateTime now, CancellationToken cancellationToken)
+    /// <summary>The sender by wa_id, else by business-scoped user id (both were prefetched), else a new contact.</summary>
+    private Contact FindOrCreateContact(InboundMessageItem item, DateTime now)
     {
         var waId = item.From;
         var userId = item.FromUserId;
-        var contact = waId is not null ? await db.Contacts.FirstOrDefaultAsync(c => c.WaId == waId, cancellationToken) : null;
-        contact ??= userId is not null ? await db.Contacts.FirstOrDefaultAsync(c => c.UserId == userId, cancellationToken) : null;
+        var contact = waId is not null ? contactsByWaId.GetValueOrDefault(waId) : null;
+        contact ??= userId is not null ? contactsByUserId.GetValueOrDefault(userId) : null;
         if (contact is null)
         {
             contact = new Contact { WorkspaceId = workspace.RequiredWorkspaceId, WaId = waId, UserId = userId, CreatedAt = now, UpdatedAt = now };
@@ -137,6 +222,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
 
         contact.WaId ??= waId;
         contact.UserId ??= userId;
+        Remember(contact);
         if (item.Contact is { } sender && sender.TryGetProperty("profile", out var profile) && WebhookPayload.Text(profile, "name") is { } name)
         {
             contact.ProfileName = name.Length > 200 ? name[..200] : name;
@@ -151,16 +237,17 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
     /// <c>biz_opaque_callback_data</c> we sent (an ambiguous send is reconciled that way), or parked in
     /// pending_statuses until the sender stores the wamid.
     /// </summary>
-    public async Task ApplyStatusAsync(JsonElement status, CancellationToken cancellationToken)
+    private async Task ApplyStatusAsync(JsonElement status, CancellationToken cancellationToken)
     {
         var wamid = WebhookPayload.Text(status, "id")!;
-        var message = await db.Messages.FirstOrDefaultAsync(m => m.ProviderMessageId == wamid && m.Direction == MessageDirection.Outbound, cancellationToken);
+        var message = messagesByWamid.GetValueOrDefault(wamid) is { Direction: MessageDirection.Outbound } known ? known : null;
         if (message is null && Guid.TryParse(WebhookPayload.Text(status, "biz_opaque_callback_data"), out var ourId))
         {
             message = await db.Messages.FirstOrDefaultAsync(m => m.Id == ourId && m.Direction == MessageDirection.Outbound && m.ProviderMessageId == null, cancellationToken);
             if (message is not null)
             {
                 message.ProviderMessageId = wamid;
+                messagesByWamid[wamid] = message;
                 if (message.Status == MessageStatus.Failed && message.ErrorTitle == OutboxDispatcher.OutcomeUnknown)
                 {
                     // It was sent after all: undo the "unknown" verdict and let the statuses speak.
@@ -191,14 +278,10 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
         }
 
         StatusLattice.Apply(message, status);
-        await db.SaveChangesAsync(cancellationToken);
     }
 
-    private async Task RecordEventAsync(Guid? workspaceId, string wabaId, string field, string payload, CancellationToken cancellationToken)
-    {
+    private void RecordEvent(Guid? workspaceId, string wabaId, string field, string payload) =>
         db.WhatsAppEvents.Add(new WhatsAppEvent { WorkspaceId = workspaceId, WabaId = wabaId, Field = field, Payload = payload, ReceivedAt = clock.GetUtcNow().UtcDateTime });
-        await db.SaveChangesAsync(cancellationToken);
-    }
 
     private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Parley.Bench;
+
+/// <summary>
+/// From acknowledgement to visible: 1,000 msg/s for the given time from 1,000 customers; a reader
+/// looks for new messages every 5 ms through its own connection (the API reads the same committed
+/// rows, uncached) and notes when each wamid appears. Parley's resident memory is sampled every second.
+/// </summary>
+internal static class LatencyBenchmark
+{
+    public static async Task RunAsync(int seconds, string? postgres)
+    {
+        using var parley = await ParleyServer.StartAsync(postgres);
+        var number = (await parley.SandboxNumbersAsync())[0];
+        var acknowledged = new ConcurrentDictionary<string, long>();
+        var load = new Load(parley.WebhookUrl, Payload.Inbound(number.PhoneNumberId, 1000))
+        {
+            Acknowledged = (wamid, at) => acknowledged[wamid] = at,
+        };
+
+        await load.RunAsync(TimeSpan.FromSeconds(3), 32, ratePerSecond: 1000);
+        await parley.DrainWebhooksAsync(TimeSpan.FromMinutes(5));
+        acknowledged.Clear();
+
+        using var stop = new CancellationTokenSource();
+        var seen = new ConcurrentDictionary<string, long>();
+        var watcher = WatchAsync(parley, seen, stop.Token);
+        var memory = new List<double>();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                memory.Add(parley.ResidentMegabytes());
+                await Task.Delay(1000);
+            }
+        });
+
+        var result = await load.RunAsync(TimeSpan.FromSeconds(seconds), 32, ratePerSecond: 1000);
+        await parley.DrainWebhooksAsync(TimeSpan.FromMinutes(5));
+        await Task.Delay(200);
+        await stop.CancelAsync();
+        await watcher;
+        await sampler;
+
+        var latencies = acknowledged
+            .Select(a => seen.TryGetValue(a.Key, out var visible) ? Math.Max(0, Stopwatch.GetElapsedTime(a.Value, visible).TotalMilliseconds) : double.PositiveInfinity)
+            .Order().ToArray();
+        var missing = latencies.Count(double.IsPositiveInfinity);
+        Console.WriteLine($"load              {result}");
+        Console.WriteLine($"ack → visible     p50 {Load.Percentile(latencies, 0.5),6:N1} ms   p99 {Load.Percentile(latencies, 0.99),6:N1} ms   max {latencies.Where(double.IsFinite).DefaultIfEmpty().Max(),6:N1} ms   ({latencies.Length:N0} messages, {missing} never seen) (target p99 < 200 ms)");
+        Console.WriteLine($"resident memory   first {memory.FirstOrDefault(),5:N0} MB   max {memory.DefaultIfEmpty().Max(),5:N0} MB   last {memory.LastOrDefault(),5:N0} MB (target < 400 MB, flat)");
+    }
+
+    private static async Task WatchAsync(ParleyServer parley, ConcurrentDictionary<string, long> seen, CancellationToken stop)
+    {
+        await using var db = await parley.OpenDatabaseAsync();
+        while (!stop.IsCancellationRequested)
+        {
+            await using (var command = db.CreateCommand())
+            {
+                // Message ids are UUIDv7: their first 48 bits are the time of insertion. Look back 3 s.
+                command.CommandText = "SELECT provider_message_id FROM messages WHERE id > @bound";
+                var bound = command.CreateParameter();
+                bound.ParameterName = "@bound";
+                var lowest = Guid.CreateVersion7(TimeProvider.System.GetUtcNow().AddSeconds(-3)).ToString()[..13] + "-0000-0000-000000000000";
+                bound.Value = db is Microsoft.Data.Sqlite.SqliteConnection ? lowest.ToUpperInvariant() : Guid.Parse(lowest);
+                command.Parameters.Add(bound);
+                await using var reader = await command.ExecuteReaderAsync(CancellationToken.None);
+                var now = Stopwatch.GetTimestamp();
+                while (await reader.ReadAsync(CancellationToken.None))
+                {
+                    if (!reader.IsDBNull(0))
+                    {
+                        seen.TryAdd(reader.GetString(0), now);
+                    }
+                }
+            }
+
+            await Task.Delay(5, CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Parley.Bench;
+
+/// <summary>The baseline: Kestrel reading the body and answering 200, nothing else.</summary>
+internal sealed class BareEndpoint(WebApplication app, string url) : IAsyncDisposable
+{
+    public string Url { get; } = url;
+
+    public static async Task<BareEndpoint> StartAsync()
+    {
+        var port = FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        app.MapPost("/", async (HttpRequest request) =>
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer);
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        return new BareEndpoint(app, $"http://127.0.0.1:{port}/");
+    }
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+internal sealed record SandboxNumber(string PhoneNumberId, string WabaId, string DisplayPhoneNumber, string AccessToken);
+
+/// <summary>
+/// The real Parley as its own process (Release build) in demo mode: the demo workspace with sandbox
+/// number 1 connected, an admin API key, and direct read access to its database for measurements.
+/// </summary>
+internal sealed class ParleyServer : IDisposable
+{
+    private readonly Process process;
+    private readonly DirectoryInfo data;
+    private readonly string? postgres;
+
+    private ParleyServer(Process process, DirectoryInfo data, string? postgres, string url)
+    {
+        this.process = process;
+        this.data = data;
+        this.postgres = postgres;
+        Url = url;
+    }
+
+    public string Url { get; }
+
+    public string WebhookUrl => Url + "/webhooks/whatsapp";
+
+    public HttpClient Api { get; } = new();
+
+    public static async Task<ParleyServer> StartAsync(string? postgres, int sandboxThroughput = 80)
+    {
+        var data = Directory.CreateTempSubdirectory("parley-bench-");
+        var port = BareEndpoint.FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["Parley__DataDirectory"] = data.FullName,
+            ["Parley__Demo"] = "true",
+            ["WhatsApp__AppSecret"] = Load.Secret,
+            ["Sandbox__AppSecret"] = Load.Secret,
+            ["Sandbox__Throughput"] = sandboxThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Sandbox__ReadDelay"] = "-00:00:01",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        if (postgres is not null)
+        {
+            // A fresh database per run, so counts start at zero.
+            var database = $"parley_bench_{Environment.ProcessId}";
+            await using (var admin = new NpgsqlConnection(postgres))
+            {
+                await admin.OpenAsync();
+                await using var create = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database}; CREATE DATABASE {database}", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            postgres = new NpgsqlConnectionStringBuilder(postgres) { Database = database }.ToString();
+            environment["Database__Provider"] = "Postgres";
+            environment["ConnectionStrings__Default"] = postgres;
+        }
+
+        var process = Start(environment, "--urls", $"http://127.0.0.1:{port}");
+        var server = new ParleyServer(process, data, postgres, $"http://127.0.0.1:{port}");
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await server.Api.GetAsync(server.Url + "/healthz")).IsSuccessStatusCode)
+                {
+                    var key = await RunCommandAsync(environment, "apikey", "create", "--workspace", "demo", "--role", "admin", "--name", "bench");
+                    server.Api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        server.Dispose();
+        throw new InvalidOperationException("Parley did not start.");
+    }
+
+    public async Task<SandboxNumber[]> SandboxNumbersAsync() =>
+        (await Api.GetFromJsonAsync<SandboxNumber[]>(Url + "/sandbox/api/numbers"))!;
+
+    /// <summary>Resident memory of the Parley process, in MB.</summary>
+    public double ResidentMegabytes()
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    /// <summary>A read connection to Parley's database (SQLite readers never block its writer).</summary>
+    public async Task<DbConnection> OpenDatabaseAsync()
+    {
+        DbConnection connection = postgres is not null
+            ? new NpgsqlConnection(postgres)
+            : new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(data.FullName, "parley.db"), Mode = SqliteOpenMode.ReadOnly }.ToString());
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    public static async Task<long> CountAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Waits until every stored webhook delivery is processed; returns how long that took.</summary>
+    public async Task<TimeSpan> DrainWebhooksAsync(TimeSpan limit)
+    {
+        await using var db = await OpenDatabaseAsync();
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < limit && await CountAsync(db, "SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND dead_at IS NULL") > 0)
+        {
+            await Task.Delay(50);
+        }
+
+        return watch.Elapsed;
+    }
+
+    public void Dispose()
+    {
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+        process.Dispose();
+        Api.Dispose();
+        data.Delete(recursive: true);
+    }
+
+    private static Process Start(Dictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(typeof(Parley.Hosting.ParleyHost).Assembly.Location);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<string> RunCommandAsync(Dictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(typeof(Parley.Hosting.ParleyHost).Assembly.Location);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"parley {string.Join(' ', args)} failed: {errors}");
+        }
+
+        return output.Trim().Split('\n')[^1].Trim();
+    }
+}
