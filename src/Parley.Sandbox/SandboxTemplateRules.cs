@@ -133,7 +133,8 @@ public static partial class SandboxTemplateRules
         {
             var text = SandboxGraphApi.Text(header, "text") ?? "";
             var variables = SandboxTemplate.Variables(text);
-            return text.Length is 0 or > 60 ? SandboxGraphErrors.User(2388040, "Character Limit Exceeded", "A text header has between 1 and 60 characters.")
+            return Malformed(text) is { } malformed ? SandboxGraphErrors.User(2388047, "Header Format Is Incorrect", $"The parameter {malformed} is malformed.")
+                : text.Length is 0 or > 60 ? SandboxGraphErrors.User(2388040, "Character Limit Exceeded", "A text header has between 1 and 60 characters.")
                 : variables.Count > 1 ? SandboxGraphErrors.User(2388047, "Header Format Is Incorrect", "A text header may have at most one parameter.")
                 : Variables(variables, named, header["example"] as JsonObject, named ? "header_text_named_params" : "header_text", 2388047, "Header Format Is Incorrect");
         }
@@ -156,6 +157,11 @@ public static partial class SandboxTemplateRules
         if (string.IsNullOrWhiteSpace(text) || text.Length > 1024)
         {
             return SandboxGraphErrors.User(2388040, "Character Limit Exceeded", "The body has between 1 and 1024 characters.");
+        }
+
+        if (Malformed(text) is { } malformed)
+        {
+            return SandboxGraphErrors.User(2388072, "Body Format Is Incorrect", $"The parameter {malformed} is malformed: use {{{{1}}}}, {{{{2}}}} … or lower-case names such as {{{{first_name}}}}.");
         }
 
         var variables = SandboxTemplate.Variables(text);
@@ -275,6 +281,13 @@ public static partial class SandboxTemplateRules
         return samples == distinct.Count ? null
             : SandboxGraphErrors.User(subcode, title, $"The template has {distinct.Count} parameter(s) but example.{exampleKey} gives {samples} sample value(s).");
     }
+
+    /// <summary>The first <c>{{…}}</c> that is not a parameter (upper case, spaces inside a name, empty).</summary>
+    private static string? Malformed(string text) =>
+        AnyPlaceholder().Matches(text).Select(m => m.Value).FirstOrDefault(p => !SandboxTemplate.Placeholder().IsMatch(p));
+
+    [GeneratedRegex(@"\{\{[^{}]*\}\}")]
+    private static partial Regex AnyPlaceholder();
 
     [GeneratedRegex("^[a-z0-9_]+$")]
     private static partial Regex NamePattern();

@@ -26,8 +26,7 @@ public sealed partial record SandboxTemplate
     /// <summary><c>parameter_format: NAMED</c> ({{first_name}}) rather than positional ({{1}}).</summary>
     public required bool Named { get; init; }
 
-    /// <summary>The components as created (HEADER, BODY, FOOTER, BUTTONS); never handed out without a copy.</summary>
-    [JsonIgnore]
+    /// <summary>The components as created (HEADER, BODY, FOOTER, BUTTONS); never changed, views get a copy.</summary>
     public required JsonArray Components { get; init; }
 
     /// <summary>What the last review decides, and when; null for seeded templates.</summary>
