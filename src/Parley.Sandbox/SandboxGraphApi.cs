@@ -329,7 +329,7 @@ public static partial class SandboxGraphApi
                     type = "GraphMethodException",
                     code = 100,
                     error_subcode = 33,
-                    fbtrace_id = TraceId(),
+                    fbtrace_id = SandboxGraphErrors.TraceId(),
                 },
             }, statusCode: StatusCodes.Status400BadRequest);
         }
@@ -350,7 +350,7 @@ public static partial class SandboxGraphApi
                 ["type"] = "OAuthException",
                 ["code"] = code,
                 ["error_data"] = new JsonObject { ["messaging_product"] = "whatsapp", ["details"] = details },
-                ["fbtrace_id"] = TraceId(),
+                ["fbtrace_id"] = SandboxGraphErrors.TraceId(),
             }.WithSubcode(subcode),
         }, statusCode: status);
 
@@ -363,8 +363,6 @@ public static partial class SandboxGraphApi
 
         return error;
     }
-
-    private static string TraceId() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     internal static string? Text(JsonObject? node, string property) =>
         node?[property] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;

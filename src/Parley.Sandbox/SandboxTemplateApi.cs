@@ -25,7 +25,7 @@ public static class SandboxTemplateApi
             graph.MapPost(version + "/{wabaId:regex(^\\d+$)}/message_templates", CreateAsync);
             graph.MapDelete(version + "/{wabaId:regex(^\\d+$)}/message_templates", Delete);
 
-            // Media and numbers share GET /{id}; this route only takes ids of existing templates and goes first.
+            // Media and numbers share GET /{id}; this route only takes template ids and goes first.
             graph.MapGet(version + "/{templateId:" + SandboxTemplateId.Name + "}", Get).WithOrder(-1);
             graph.MapPost(version + "/{templateId:regex(^\\d+$)}", EditAsync);
         }
@@ -99,9 +99,12 @@ public static class SandboxTemplateApi
             Components = draft.Components,
         };
         template = template with { Review = ScheduleReview(template, templates, options.Value.TemplateReviewDelay) };
-        if (!templates.TryAdd(template))
+        switch (templates.TryAdd(template))
         {
-            return SandboxGraphErrors.User(2388024, "Content in This Language Already Exists", $"There is already {template.Language} content for this template. You can create a new template and try again.");
+            case SandboxTemplateConflict.Exists:
+                return SandboxGraphErrors.User(2388024, "Content in This Language Already Exists", $"There is already {template.Language} content for this template. You can create a new template and try again.");
+            case SandboxTemplateConflict.BeingDeleted:
+                return SandboxGraphErrors.User(2388023, "Message Template Language Is Being Deleted", $"New {template.Language} content can't be added while the existing {template.Language} content is being deleted. Try again in 4 weeks or create a new message template.");
         }
 
         Announce(template, state, webhooks, options.Value.TemplateReviewDelay);

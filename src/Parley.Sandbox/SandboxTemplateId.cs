@@ -1,7 +1,7 @@
 namespace Parley.Sandbox;
 
 /// <summary>
-/// Route constraint <c>{id:sandboxTemplate}</c>: matches only ids of existing templates, so
+/// Route constraint <c>{id:sandboxTemplate}</c>: matches only ids given to templates, so
 /// <c>GET /{version}/{id}</c> can be a template here and media or a number elsewhere.
 /// </summary>
 public sealed class SandboxTemplateId : IRouteConstraint
@@ -12,5 +12,5 @@ public sealed class SandboxTemplateId : IRouteConstraint
         httpContext is not null
         && values.TryGetValue(routeKey, out var value)
         && value?.ToString() is { } id
-        && httpContext.RequestServices.GetRequiredService<SandboxTemplates>().Exists(id);
+        && httpContext.RequestServices.GetRequiredService<SandboxTemplates>().Issued(id);
 }

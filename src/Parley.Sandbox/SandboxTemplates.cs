@@ -69,7 +69,12 @@ public sealed record SandboxReview(long DueTimestamp, string Outcome, string Rea
 /// </summary>
 public sealed class SandboxTemplates(TimeProvider clock)
 {
+    /// <summary>How long the name and language of a deleted approved template stay blocked.</summary>
+    public static readonly TimeSpan NameBlockedAfterDelete = TimeSpan.FromDays(30);
+
     private readonly Lock gate = new();
+    private readonly HashSet<string> issued = ["300000000000001", "300000000000002", "300000000000003", "300000000000004", "300000000000005"];
+    private readonly Dictionary<(string WabaId, string Name, string Language), DateTimeOffset> deletedApproved = [];
     private readonly List<SandboxTemplate> templates =
     [
         SandboxTemplate.Seed("300000000000001", "hello_world", "en_US", "UTILITY", "Hello World", false),
@@ -97,11 +102,12 @@ public sealed class SandboxTemplates(TimeProvider clock)
         }
     }
 
-    public bool Exists(string id)
+    /// <summary>Whether the id was ever a template's (deleted ones included: they are unknown objects now, not media).</summary>
+    public bool Issued(string id)
     {
         lock (gate)
         {
-            return templates.Any(t => t.Id == id);
+            return issued.Contains(id);
         }
     }
 
@@ -114,18 +120,24 @@ public sealed class SandboxTemplates(TimeProvider clock)
         }
     }
 
-    /// <summary>Adds a template unless its WABA already has one with that name in that language.</summary>
-    public bool TryAdd(SandboxTemplate template)
+    /// <summary>Adds a template unless its WABA has one with that name in that language, or deleted an approved one lately.</summary>
+    public SandboxTemplateConflict TryAdd(SandboxTemplate template)
     {
         lock (gate)
         {
             if (templates.Any(t => t.WabaId == template.WabaId && t.Name == template.Name && t.Language == template.Language))
             {
-                return false;
+                return SandboxTemplateConflict.Exists;
+            }
+
+            if (deletedApproved.TryGetValue((template.WabaId, template.Name, template.Language), out var deleted) && clock.GetUtcNow() - deleted < NameBlockedAfterDelete)
+            {
+                return SandboxTemplateConflict.BeingDeleted;
             }
 
             templates.Add(template);
-            return true;
+            issued.Add(template.Id);
+            return SandboxTemplateConflict.None;
         }
     }
 
@@ -146,6 +158,12 @@ public sealed class SandboxTemplates(TimeProvider clock)
     {
         lock (gate)
         {
+            Settle();
+            foreach (var approved in templates.Where(t => t.WabaId == wabaId && t.Name == name && (id is null || t.Id == id) && t.Status == "APPROVED"))
+            {
+                deletedApproved[(approved.WabaId, approved.Name, approved.Language)] = clock.GetUtcNow();
+            }
+
             return templates.RemoveAll(t => t.WabaId == wabaId && t.Name == name && (id is null || t.Id == id));
         }
     }
@@ -168,4 +186,11 @@ public sealed class SandboxTemplates(TimeProvider clock)
             }
         }
     }
+}
+
+public enum SandboxTemplateConflict
+{
+    None,
+    Exists,
+    BeingDeleted,
 }

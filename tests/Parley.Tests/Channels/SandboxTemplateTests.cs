@@ -238,6 +238,25 @@ public sealed class SandboxTemplateTests(ParleyAppFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task DeletedApprovedTemplate_BlocksItsNameAndLanguageFor30Days_AndItsIdIsUnknown()
+    {
+        var graph = await SandboxGraph.ForNumberAsync(App);
+        var name = SandboxGraph.UniqueName("reused");
+        var id = await graph.CreateTemplateAsync(Positional(name));
+        await graph.ReviewedStatusAsync(id);
+        await graph.DeleteAsync($"{graph.WabaId}/message_templates?name={name}");
+
+        var lookup = await graph.GetAsync(id);
+        var tooSoon = await graph.PostAsync($"{graph.WabaId}/message_templates", Positional(name));
+        App.Clock.Advance(TimeSpan.FromDays(31));
+        var later = await graph.PostAsync($"{graph.WabaId}/message_templates", Positional(name));
+
+        Assert.Equal((100, 33), (lookup.ErrorCode, lookup.ErrorSubcode));
+        Assert.Equal((100, 2388023), (tooSoon.ErrorCode, tooSoon.ErrorSubcode));
+        Assert.Equal(HttpStatusCode.OK, later.Status);
+    }
+
+    [Fact]
     public async Task TemplateEndpoints_WantATokenOfTheWaba_AndKnowOnlyItsId()
     {
         var graph = await SandboxGraph.ForNumberAsync(App);
