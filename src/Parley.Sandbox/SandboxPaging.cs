@@ -24,6 +24,7 @@ public static class SandboxPaging
         }
 
         int start;
+        var count = limit;
         if (query["after"].ToString() is { Length: > 0 } after)
         {
             if (Decode(after) is not { } position)
@@ -41,13 +42,14 @@ public static class SandboxPaging
             }
 
             start = Math.Max(0, position - limit);
+            count = position - start;
         }
         else
         {
             start = 0;
         }
 
-        var page = items.Skip(start).Take(limit).ToList();
+        var page = items.Skip(start).Take(count).ToList();
         var result = new JsonObject { ["data"] = new JsonArray([.. page.Select(view)]) };
         if (page.Count == 0)
         {

@@ -166,6 +166,7 @@ public sealed class SandboxTemplateTests(ParleyAppFixture fixture) : IClassFixtu
         var first = await graph.GetAsync($"{graph.WabaId}/message_templates?name={stem}&status=APPROVED&fields=name,status&limit=2");
         var next = first.Body!["paging"]!["next"]!.GetValue<string>();
         var second = await graph.GetAsync($"{graph.WabaId}/message_templates?name={stem}&status=APPROVED&fields=name,status&limit=2&after={first.Body["paging"]!["cursors"]!["after"]!.GetValue<string>()}");
+        var back = await graph.GetAsync($"{graph.WabaId}/message_templates?name={stem}&limit=2&before={second.Body!["paging"]!["cursors"]!["before"]!.GetValue<string>()}");
         var rejectedOnly = await graph.GetAsync($"{graph.WabaId}/message_templates?name={stem}&status=REJECTED");
 
         Assert.Equal([$"{stem}_1", $"{stem}_2"], first.Body["data"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
@@ -174,6 +175,7 @@ public sealed class SandboxTemplateTests(ParleyAppFixture fixture) : IClassFixtu
         Assert.Equal([$"{stem}_3"], second.Body!["data"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
         Assert.Null(second.Body["paging"]!["next"]);
         Assert.NotNull(second.Body["paging"]!["previous"]);
+        Assert.Equal([$"{stem}_1", $"{stem}_2"], back.Body!["data"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
         Assert.Empty(rejectedOnly.Body!["data"]!.AsArray());
     }
 
