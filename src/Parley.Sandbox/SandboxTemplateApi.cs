@@ -156,7 +156,19 @@ public static class SandboxTemplateApi
             return invalid;
         }
 
-        var edited = template with { Category = category, Components = components!, Status = "PENDING" };
+        var now = state.Clock.GetUtcNow();
+        var edits = template.ApprovedEdits.Where(e => now - e < TimeSpan.FromDays(30)).ToList();
+        if (template.Status == "APPROVED")
+        {
+            if (edits.Count >= 10 || edits.Any(e => now - e < TimeSpan.FromDays(1)))
+            {
+                return SandboxGraphErrors.Param("An approved template can be edited once in 24 hours and at most 10 times in 30 days.");
+            }
+
+            edits.Add(now);
+        }
+
+        var edited = template with { Category = category, Components = components!, Status = "PENDING", ApprovedEdits = edits };
         edited = edited with { Review = ScheduleReview(edited, templates, options.Value.TemplateReviewDelay) };
         templates.Replace(edited);
         Announce(edited, state, webhooks, options.Value.TemplateReviewDelay);

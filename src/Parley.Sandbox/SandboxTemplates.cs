@@ -29,6 +29,10 @@ public sealed partial record SandboxTemplate
     /// <summary>The components as created (HEADER, BODY, FOOTER, BUTTONS); never changed, views get a copy.</summary>
     public required JsonArray Components { get; init; }
 
+    /// <summary>When the template was edited while approved (Meta allows one such edit a day, ten in 30 days).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<DateTimeOffset> ApprovedEdits { get; init; } = [];
+
     /// <summary>What the last review decides, and when; null for seeded templates.</summary>
     [JsonIgnore]
     public SandboxReview? Review { get; init; }

@@ -217,6 +217,25 @@ public sealed class SandboxTemplateTests(ParleyAppFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task ApprovedTemplate_CanBeEditedOnceADay()
+    {
+        var graph = await SandboxGraph.ForNumberAsync(App);
+        var id = await graph.CreateTemplateAsync(Positional(SandboxGraph.UniqueName("daily")));
+        await graph.ReviewedStatusAsync(id);
+        const string Edit = """{"components":[{"type":"BODY","text":"Ihr Auftrag {{1}} ist fertig.","example":{"body_text":[["A-17"]]}}]}""";
+
+        var first = await graph.PostAsync(id, Edit);
+        await graph.ReviewedStatusAsync(id);
+        var second = await graph.PostAsync(id, Edit);
+        App.Clock.Advance(TimeSpan.FromHours(25));
+        var nextDay = await graph.PostAsync(id, Edit);
+
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Equal(100, second.ErrorCode);
+        Assert.Equal(HttpStatusCode.OK, nextDay.Status);
+    }
+
+    [Fact]
     public async Task Delete_ByNameRemovesEveryLanguage_ByHsmIdOnlyOne_UnknownIsMetasNotFound()
     {
         var graph = await SandboxGraph.ForNumberAsync(App);
