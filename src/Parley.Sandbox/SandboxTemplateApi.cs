@@ -200,7 +200,10 @@ public static class SandboxTemplateApi
         return new SandboxReview(templates.ReviewDue(delay), outcome, reason, rejection, recommendation);
     }
 
-    /// <summary>Queues the webhook that reports the review's outcome when it is due.</summary>
+    /// <summary>
+    /// Queues the webhook that reports the review's outcome when it is due. Webhooks wait on the
+    /// machine's clock and the status on the injected one: the same moment, except in tests that hold time still.
+    /// </summary>
     private static void Announce(SandboxTemplate template, SandboxState state, SandboxWebhooks webhooks, TimeSpan delay)
     {
         var review = template.Review!;

@@ -64,8 +64,8 @@ public sealed partial record SandboxTemplate
     internal static partial Regex Placeholder();
 }
 
-/// <summary>The outcome a pending review reaches at <paramref name="DueTimestamp"/> (monotonic, <see cref="TimeProvider.GetTimestamp"/>).</summary>
-public sealed record SandboxReview(long DueTimestamp, string Outcome, string Reason, string? RejectionReason = null, string? Recommendation = null);
+/// <summary>The outcome a pending review reaches at <paramref name="Due"/> (the injected clock's time, so tests decide when).</summary>
+public sealed record SandboxReview(DateTimeOffset Due, string Outcome, string Reason, string? RejectionReason = null, string? Recommendation = null);
 
 /// <summary>
 /// Every sandbox WABA's message templates, seeded with a few approved ones. A pending template turns
@@ -177,14 +177,14 @@ public sealed class SandboxTemplates(TimeProvider clock)
         "1" + RandomNumberGenerator.GetInt32(0, 100_000_000).ToString("D8", System.Globalization.CultureInfo.InvariantCulture)
             + RandomNumberGenerator.GetInt32(0, 10_000_000).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
 
-    public long ReviewDue(TimeSpan delay) => clock.GetTimestamp() + (long)(delay.TotalSeconds * clock.TimestampFrequency);
+    public DateTimeOffset ReviewDue(TimeSpan delay) => clock.GetUtcNow() + delay;
 
     private void Settle()
     {
-        var now = clock.GetTimestamp();
+        var now = clock.GetUtcNow();
         for (var i = 0; i < templates.Count; i++)
         {
-            if (templates[i] is { Status: "PENDING", Review: { } review } && review.DueTimestamp <= now)
+            if (templates[i] is { Status: "PENDING", Review: { } review } && review.Due <= now)
             {
                 templates[i] = templates[i] with { Status = review.Outcome };
             }

@@ -51,13 +51,16 @@ public sealed class SandboxGraph(ParleyApp app, string phoneNumberId, string wab
         return reply.Body!["id"]!.GetValue<string>();
     }
 
-    /// <summary>Polls the template until review has decided (the tests' review delay is 100 ms).</summary>
-    public Task<string> ReviewedStatusAsync(string templateId) =>
-        Eventually.ObjectAsync(async () =>
+    /// <summary>Lets review decide: moves the test clock past the review delay (100 ms in tests) and reads the status.</summary>
+    public Task<string> ReviewedStatusAsync(string templateId)
+    {
+        app.Clock.Advance(TimeSpan.FromSeconds(1));
+        return Eventually.ObjectAsync(async () =>
         {
             var status = (await GetAsync($"{templateId}?fields=status")).Body?["status"]?.GetValue<string>();
             return status is "PENDING" ? null : status;
         });
+    }
 
     public static string UniqueName(string stem) => $"{stem}_{Guid.NewGuid():N}"[..(stem.Length + 13)];
 }
