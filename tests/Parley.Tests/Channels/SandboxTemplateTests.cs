@@ -278,6 +278,19 @@ public sealed class SandboxTemplateTests(ParleyAppFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task CustomerPhone_KnowsCreatedTemplates_ByNameLanguageAndBody()
+    {
+        var graph = await SandboxGraph.ForNumberAsync(App);
+        var name = SandboxGraph.UniqueName("on_phone");
+        await graph.CreateTemplateAsync(Positional(name));
+
+        var templates = JsonNode.Parse(await App.Api(null).GetStringAsync("/sandbox/api/templates"))!.AsArray();
+
+        var shown = Assert.Single(templates, t => t!["name"]!.GetValue<string>() == name)!;
+        Assert.Equal(("de", "Hallo {{1}}, Ihre Bestellung {{2}} ist da."), (shown["language"]!.GetValue<string>(), shown["body"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task TemplateEndpoints_WantATokenOfTheWaba_AndKnowOnlyItsId()
     {
         var graph = await SandboxGraph.ForNumberAsync(App);
