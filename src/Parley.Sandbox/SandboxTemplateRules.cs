@@ -17,7 +17,6 @@ public static partial class SandboxTemplateRules
 
     private static readonly string[] ComponentTypes = ["HEADER", "BODY", "FOOTER", "BUTTONS"];
     private static readonly string[] HeaderFormats = ["TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION", "GIF"];
-    private static readonly string[] ButtonTypes = ["QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE", "OTP", "FLOW", "VOICE_CALL", "MPM", "SPM", "CATALOG", "REQUEST_CONTACT_INFO"];
 
     public static IResult? Create(JsonObject body, out SandboxTemplateDraft? draft)
     {
@@ -96,7 +95,7 @@ public static partial class SandboxTemplateRules
         var invalid = (parts.TryGetValue("HEADER", out var header) ? Header(header, named) : null)
             ?? Body(body, category, named)
             ?? (parts.TryGetValue("FOOTER", out var footer) ? Footer(footer, category) : null)
-            ?? (parts.TryGetValue("BUTTONS", out var buttons) ? Buttons(buttons) : null);
+            ?? (parts.TryGetValue("BUTTONS", out var buttons) ? SandboxTemplateButtons.Check(buttons) : null);
         if (invalid is null)
         {
             components = copy;
@@ -187,59 +186,6 @@ public static partial class SandboxTemplateRules
         var text = SandboxGraphApi.Text(footer, "text") ?? "";
         return text.Length is 0 or > 60 ? SandboxGraphErrors.User(2388040, "Character Limit Exceeded", "The footer has between 1 and 60 characters.")
             : SandboxTemplate.Variables(text).Count > 0 ? SandboxGraphErrors.User(2388073, "Footer Format Is Incorrect", "The footer can't contain parameters.")
-            : null;
-    }
-
-    private static IResult? Buttons(JsonObject component)
-    {
-        if (component["buttons"] is not JsonArray { Count: > 0 and <= 10 } buttons || buttons.Any(b => b is not JsonObject))
-        {
-            return SandboxGraphErrors.Param("Param components[BUTTONS][buttons] must have between 1 and 10 buttons.");
-        }
-
-        var types = new List<string>();
-        foreach (var button in buttons.OfType<JsonObject>())
-        {
-            var type = SandboxGraphApi.Text(button, "type")?.ToUpperInvariant();
-            if (type is null || !ButtonTypes.Contains(type))
-            {
-                return SandboxGraphErrors.Param($"Param buttons[type] must be one of {{{string.Join(", ", ButtonTypes)}}}.");
-            }
-
-            button["type"] = type;
-            types.Add(type);
-            var text = SandboxGraphApi.Text(button, "text");
-            if (type is not ("OTP" or "COPY_CODE" or "MPM" or "CATALOG") && text is not { Length: > 0 and <= 25 })
-            {
-                return SandboxGraphErrors.Param("Param buttons[text] is required and at most 25 characters long.");
-            }
-
-            var invalid = type switch
-            {
-                "URL" when SandboxGraphApi.Text(button, "url") is not { } url || !Uri.TryCreate(SandboxTemplate.Placeholder().Replace(url, "x"), UriKind.Absolute, out _) =>
-                    SandboxGraphErrors.Param("A URL button needs an absolute url."),
-                "URL" when SandboxTemplate.Variables(SandboxGraphApi.Text(button, "url")!).Count > 0 && button["example"] is not JsonArray { Count: > 0 } =>
-                    SandboxGraphErrors.Param("A URL button with a parameter needs an example URL."),
-                "PHONE_NUMBER" when SandboxGraphApi.Text(button, "phone_number") is not { Length: > 0 and <= 20 } =>
-                    SandboxGraphErrors.Param("A PHONE_NUMBER button needs a phone_number of at most 20 characters."),
-                "COPY_CODE" when (button["example"] as JsonValue)?.ToString() is not { Length: > 0 and <= 15 } =>
-                    SandboxGraphErrors.Param("A COPY_CODE button needs an example of at most 15 characters."),
-                _ => null,
-            };
-            if (invalid is not null)
-            {
-                return invalid;
-            }
-        }
-
-        // Quick replies sit together: before or after all other buttons, never between them.
-        var firstQuick = types.IndexOf("QUICK_REPLY");
-        var quickCount = types.Count(t => t == "QUICK_REPLY");
-        var grouped = firstQuick < 0 || types.Skip(firstQuick).Take(quickCount).All(t => t == "QUICK_REPLY");
-        return types.Count(t => t == "URL") > 2 ? SandboxGraphErrors.Param("A template has at most 2 URL buttons.")
-            : types.Count(t => t == "PHONE_NUMBER") > 1 ? SandboxGraphErrors.Param("A template has at most 1 PHONE_NUMBER button.")
-            : types.Count(t => t == "COPY_CODE") > 1 ? SandboxGraphErrors.Param("A template has at most 1 COPY_CODE button.")
-            : !grouped ? SandboxGraphErrors.Param("Quick reply buttons must be grouped together.")
             : null;
     }
 

@@ -192,6 +192,7 @@ public sealed class SandboxTemplates(TimeProvider clock)
     }
 }
 
+/// <summary>Why a new template could not be added.</summary>
 public enum SandboxTemplateConflict
 {
     None,

@@ -65,6 +65,7 @@ public sealed class SandboxGraph(ParleyApp app, string phoneNumberId, string wab
     public static string UniqueName(string stem) => $"{stem}_{Guid.NewGuid():N}"[..(stem.Length + 13)];
 }
 
+/// <summary>A Graph API answer: the status and the JSON body, with the error's code and subcode when there is one.</summary>
 public sealed record SandboxReply(HttpStatusCode Status, JsonNode? Body)
 {
     public int ErrorCode => Body?["error"]?["code"]?.GetValue<int>() ?? 0;
