@@ -10,6 +10,8 @@ public static class SandboxExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SandboxState>();
         services.AddSingleton<SandboxTemplates>();
+        services.AddSingleton<SandboxProfiles>();
+        services.Configure<RouteOptions>(o => o.SetParameterPolicy<SandboxTemplateId>(SandboxTemplateId.Name));
         services.AddSingleton<SandboxMedia>();
         services.AddSingleton<SandboxLimits>();
         services.AddSingleton<SandboxTarget>();

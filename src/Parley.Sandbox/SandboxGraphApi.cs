@@ -20,19 +20,15 @@ public static partial class SandboxGraphApi
         graph.MapPost("/{version:regex(^v\\d+\\.\\d+$)}/{phoneNumberId}/messages", SendAsync);
         graph.MapPost("/{phoneNumberId:regex(^\\d+$)}/messages", SendAsync);
         SandboxMedia.MapSandboxMedia(graph);
+        graph.MapSandboxTemplates();
+        graph.MapSandboxNumbers();
+        graph.MapSandboxProfile();
         return sandbox;
     }
 
+    /// <summary><c>GET /{phone-number-id}</c>; the media lookup hands number ids here.</summary>
     internal static IResult NumberInfo(string phoneNumberId, HttpRequest request, SandboxState state) =>
-        Authorize(request, state, phoneNumberId, out var number) ?? Results.Json(new
-        {
-            verified_name = number!.VerifiedName,
-            display_phone_number = number.DisplayPhoneNumber,
-            id = number.PhoneNumberId,
-            quality_rating = "GREEN",
-            throughput = new { level = "STANDARD" },
-            whatsapp_business_manager_messaging_limit = "TIER_2K",
-        });
+        SandboxNumbersApi.Get(phoneNumberId, request, state);
 
     private static async Task<IResult> SendAsync(
         string phoneNumberId, HttpRequest request, SandboxState state, SandboxTemplates templates, SandboxLimits limits,
@@ -333,7 +329,7 @@ public static partial class SandboxGraphApi
                     type = "GraphMethodException",
                     code = 100,
                     error_subcode = 33,
-                    fbtrace_id = TraceId(),
+                    fbtrace_id = SandboxGraphErrors.TraceId(),
                 },
             }, statusCode: StatusCodes.Status400BadRequest);
         }
@@ -354,7 +350,7 @@ public static partial class SandboxGraphApi
                 ["type"] = "OAuthException",
                 ["code"] = code,
                 ["error_data"] = new JsonObject { ["messaging_product"] = "whatsapp", ["details"] = details },
-                ["fbtrace_id"] = TraceId(),
+                ["fbtrace_id"] = SandboxGraphErrors.TraceId(),
             }.WithSubcode(subcode),
         }, statusCode: status);
 
@@ -367,8 +363,6 @@ public static partial class SandboxGraphApi
 
         return error;
     }
-
-    private static string TraceId() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     internal static string? Text(JsonObject? node, string property) =>
         node?[property] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;

@@ -34,6 +34,9 @@ public sealed class SandboxOptions
 
     public double DropRate { get; set; }
 
+    /// <summary>How long a new or edited template stays PENDING before review approves or rejects it.</summary>
+    public TimeSpan TemplateReviewDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long undeliverable webhooks are retried (Meta: 7 days).</summary>
     public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(1);
 }

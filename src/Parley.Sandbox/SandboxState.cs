@@ -39,13 +39,16 @@ public sealed class SandboxMessage
 /// </summary>
 public sealed class SandboxState(IOptions<SandboxOptions> options, TimeProvider clock)
 {
+    /// <summary>The one WhatsApp Business Account all sandbox numbers belong to.</summary>
+    public const string WabaId = "200000000000001";
+
     private readonly Lock gate = new();
     private readonly Dictionary<string, SandboxCustomer> customers = [];
     private readonly List<SandboxMessage> messages = [];
 
     public IReadOnlyList<SandboxNumber> Numbers { get; } = [.. Enumerable.Range(1, Math.Max(1, options.Value.Numbers)).Select(i => new SandboxNumber(
         PhoneNumberId: $"10000000000000{i}",
-        WabaId: "200000000000001",
+        WabaId: WabaId,
         DisplayPhoneNumber: $"+49 30 5550 00{i:00}",
         AccessToken: $"SANDBOX.{Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{options.Value.AppSecret}/{i}")))[..32]}",
         VerifiedName: i == 1 ? "Parley Demo" : $"Parley Demo {i}"))];

@@ -70,6 +70,7 @@ public sealed partial class ParleyApp : WebApplicationFactory<Program>, IAsyncLi
         builder.UseSetting("Sandbox:Numbers", "30");
         builder.UseSetting("Sandbox:DeliveryDelay", "00:00:00.050");
         builder.UseSetting("Sandbox:ReadDelay", "00:00:00.100");
+        builder.UseSetting("Sandbox:TemplateReviewDelay", "00:00:00.100");
         builder.UseSetting("WhatsApp:GraphBaseUrl", "http://localhost/sandbox/graph");
         builder.UseSetting("Sandbox:WebhookUrl", "http://localhost/webhooks/whatsapp");
         builder.ConfigureTestServices(services =>
