@@ -37,7 +37,6 @@ public static class ConversationsApi
         conversations.MapGet("/{id:guid}/messages", MessagesAsync);
         conversations.MapPost("/{id:guid}/messages", SendAsync).RequirePermission(Permission.SendMessages);
         conversations.MapPost("/{id:guid}/read", MarkReadAsync).RequirePermission(Permission.SendMessages);
-        api.MapGet("/media/{id:guid}", MediaAsync).RequirePermission(Permission.ViewConversations).WithTags("Conversations");
         return api;
     }
 
@@ -142,7 +141,7 @@ public static class ConversationsApi
         var take = limit ?? 100;
         var rows = await query.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).Take(take + 1).ToListAsync(ct);
         var ids = rows.Select(m => m.Id).ToList();
-        var media = await db.MediaFiles.AsNoTracking().Where(f => ids.Contains(f.MessageId)).ToDictionaryAsync(f => f.MessageId, ct);
+        var media = await db.MediaFiles.AsNoTracking().Where(f => f.MessageId != null && ids.Contains(f.MessageId.Value)).ToDictionaryAsync(f => f.MessageId!.Value, ct);
         var items = rows.Take(take).Select(m => View(m, media.GetValueOrDefault(m.Id))).ToList();
         var next = rows.Count > take ? new AuditCursor(items[^1].CreatedAt, items[^1].Id).ToString() : null;
         return TypedResults.Ok(new Page<MessageView>(items, next));
@@ -190,25 +189,6 @@ public static class ConversationsApi
             GraphRefused refused => TypedResults.Problem($"WhatsApp refused: {refused.Title} {refused.Details}".Trim(), statusCode: StatusCodes.Status502BadGateway),
             var other => TypedResults.Problem($"WhatsApp could not be reached ({other.GetType().Name[5..]}); try again.", statusCode: StatusCodes.Status502BadGateway),
         };
-    }
-
-    /// <summary>The stored file of an inbound attachment.</summary>
-    private static async Task<IResult> MediaAsync(Guid id, ParleyDb db, MediaStore store, CancellationToken ct)
-    {
-        var media = await db.MediaFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id, ct);
-        if (media is null)
-        {
-            return TypedResults.NotFound();
-        }
-
-        if (media.State != MediaState.Stored || store.Open(media) is not { } file)
-        {
-            return TypedResults.Problem(
-                media.State == MediaState.Failed ? media.LastError : "The file is still being downloaded from WhatsApp; try again in a moment.",
-                statusCode: media.State == MediaState.Failed ? StatusCodes.Status410Gone : StatusCodes.Status409Conflict);
-        }
-
-        return TypedResults.Stream(file, media.MimeType ?? "application/octet-stream", media.FileName);
     }
 
     private static MessageView View(Message m) => View(m, null);

@@ -175,7 +175,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
 public sealed class OutboxBell : Bell;
 
 /// <summary>Sends one outbox row and records what WhatsApp answered.</summary>
-public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, TimeProvider clock)
+public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, TimeProvider clock)
 {
     public async Task SendAsync(Guid messageId, CancellationToken cancellationToken)
     {
@@ -198,21 +198,48 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             return;
         }
 
+        entry.Attempts++;
+
+        // A file from Parley's media store goes out as this number's WhatsApp media id; uploading it
+        // first is safe to repeat, so its failures are retried or given up like a refused send.
+        var content = JsonNode.Parse(message.Content)!;
+        if (OutboundMedia.ParleyMediaId(message.Type, content) is { } mediaFileId && content is JsonObject file)
+        {
+            var prepared = await media.MediaIdForAsync(mediaFileId, number, cancellationToken);
+            if (prepared is not GraphUploaded uploaded)
+            {
+                Record(entry, message, prepared, clock.GetUtcNow().UtcDateTime);
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+
+            file.Remove("mediaId");
+            file["id"] = uploaded.MediaId;
+        }
+
         entry.State = OutboxState.InFlight;
         entry.StartedAt = now;
-        entry.Attempts++;
         await db.SaveChangesAsync(cancellationToken);
 
-        var result = await graph.SendMessageAsync(number, Payload(message, contact), cancellationToken);
-        now = clock.GetUtcNow().UtcDateTime;
+        var result = await graph.SendMessageAsync(number, Payload(message, content, contact), cancellationToken);
+        if (result is GraphAccepted accepted)
+        {
+            entry.State = OutboxState.Done;
+            message.ProviderMessageId = accepted.MessageId;
+            await db.SaveChangesAsync(cancellationToken);
+            await StatusBacklog.ApplyAsync(db, message, cancellationToken);
+            return;
+        }
+
+        Record(entry, message, result, clock.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>What a refusal, or no answer, means for the row and the message.</summary>
+    private static void Record(OutboxEntry entry, Message message, GraphResult result, DateTime now)
+    {
         switch (result)
         {
-            case GraphAccepted accepted:
-                entry.State = OutboxState.Done;
-                message.ProviderMessageId = accepted.MessageId;
-                await db.SaveChangesAsync(cancellationToken);
-                await StatusBacklog.ApplyAsync(db, message, cancellationToken);
-                return;
             case GraphRefused refused when SendPolicy.Classify(refused.Code, entry.Attempts) is (SendDecision.Retry, var delay):
                 entry.State = OutboxState.Pending;
                 entry.NextAttemptAt = now + delay;
@@ -231,8 +258,6 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
                 entry.LastError = Truncate(unknown.Reason);
                 break;
         }
-
-        await db.SaveChangesAsync(cancellationToken);
     }
 
     private static void Fail(OutboxEntry entry, Message message, int? code, string details, DateTime now, string? title = null)
@@ -246,15 +271,15 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
         message.ErrorDetails = Truncate(details);
     }
 
-    /// <summary>The Cloud API request for a stored message; our message id rides along for reconciliation.</summary>
-    public static JsonObject Payload(Message message, Contact contact)
+    /// <summary>The Cloud API request for a stored message, with its content as it goes out (a stored file replaced by its WhatsApp media id); our message id rides along for reconciliation.</summary>
+    public static JsonObject Payload(Message message, JsonNode content, Contact contact)
     {
         var payload = new JsonObject
         {
             ["messaging_product"] = "whatsapp",
             ["recipient_type"] = "individual",
             ["type"] = message.Type,
-            [message.Type] = JsonNode.Parse(message.Content),
+            [message.Type] = content,
             ["biz_opaque_callback_data"] = message.Id.ToString(),
         };
         if (contact.WaId is not null)
