@@ -75,7 +75,7 @@ async function send(what, call, options) {
     try {
         return checkAccepted(what, await call(), options);
     } catch (error) {
-        if (error instanceof GraphApiError) fail(`${what}: refused with (#${error.code}) ${error.message} ${error.details ?? ""}`);
+        if (error instanceof GraphApiError) fail(`${what}: refused with ${error.message} ${error.details ?? ""}`);
         throw error;
     }
 }
