@@ -57,7 +57,7 @@ public static class MediaRules
         var max = kind == "sticker" && !animated ? StaticStickerLimit : Kinds.First(k => k.Kind == kind).Max;
         var what = kind != "sticker" ? $"{kind} files" : animated ? "animated stickers" : "static stickers";
         return size > max
-            ? OperationError.Invalid("file", $"The file has {Size(size)}; WhatsApp takes {what} ({mimeType}) up to {Size(max)}. {Allowed}")
+            ? OperationError.Invalid("file", $"The file is too large: WhatsApp takes {what} ({mimeType}) up to {Size(max)} ({Bytes(max)}); this one has {Bytes(size)}. {Allowed}")
             : null;
     }
 
@@ -71,13 +71,15 @@ public static class MediaRules
         }
 
         var max = Kinds.First(k => k.Kind == kind).Max;
-        return size > max ? $"The file has {Size(size.Value)}; WhatsApp sends {kind} files up to {Size(max)}." : null;
+        return size > max ? $"The file is too large: WhatsApp sends {kind} files up to {Size(max)} ({Bytes(max)}); this one has {Bytes(size.Value)}." : null;
     }
 
     /// <summary>A WebP with the extended header's animation flag (RIFF…WEBPVP8X, flags byte bit 1).</summary>
     public static bool IsAnimatedWebp(ReadOnlySpan<byte> head) =>
         head.Length > 20 && head[..4].SequenceEqual("RIFF"u8) && head.Slice(8, 4).SequenceEqual("WEBP"u8)
         && head.Slice(12, 4).SequenceEqual("VP8X"u8) && (head[20] & 0x02) != 0;
+
+    private static string Bytes(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture) + " bytes";
 
     private static string Size(long bytes) => bytes >= MB
         ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)MB:0.#} MB")

@@ -79,6 +79,8 @@ public sealed class MediaUploadTests(ParleyAppFixture fixture) : IClassFixture<P
         var sentId = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var sent = await Eventually.ObjectAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().FirstAsync(m => m.Id == sentId)) is { ProviderMessageId: not null } m ? m : null);
         Assert.Contains(mediaId.ToString(), sent.Content, StringComparison.Ordinal);
+        var listed = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/conversations/{conversationId}/messages")).GetProperty("items").EnumerateArray().Single(m => m.GetProperty("id").GetGuid() == sentId);
+        Assert.Equal($"/api/v1/media/{mediaId}", listed.GetProperty("media").GetProperty("url").GetString());
     }
 
     [Fact]

@@ -65,7 +65,19 @@ public sealed class OutboundMedia(ParleyDb db, MediaStore store, GraphClient gra
                 known.ExpiresAt = now + Lifetime;
             }
 
-            await db.SaveChangesAsync(cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException) when (known is null)
+            {
+                // Another send of the same file from this number uploaded it at the same moment and
+                // recorded its id first; this id is just as valid, so use it and keep theirs.
+                foreach (var entry in db.ChangeTracker.Entries<MediaUpload>().Where(e => e.State == EntityState.Added).ToList())
+                {
+                    entry.State = EntityState.Detached;
+                }
+            }
         }
 
         // An upload that got no answer can simply be repeated: at worst WhatsApp keeps an unused copy.

@@ -206,6 +206,12 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
         if (OutboundMedia.ParleyMediaId(message.Type, content) is { } mediaFileId && content is JsonObject file)
         {
             var prepared = await media.MediaIdForAsync(mediaFileId, number, cancellationToken);
+            if (prepared is GraphUnreachable unreachable && entry.Attempts >= SendPolicy.MaxAttempts)
+            {
+                // Nothing was sent yet, so unlike a send this can give up: the message fails visibly.
+                prepared = new GraphRefused(131053, "Media upload error", $"The file could not be uploaded to WhatsApp after {entry.Attempts} attempts: {unreachable.Reason}", 0);
+            }
+
             if (prepared is not GraphUploaded uploaded)
             {
                 Record(entry, message, prepared, clock.GetUtcNow().UtcDateTime);
