@@ -224,7 +224,7 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
         }
 
         entry.State = OutboxState.InFlight;
-        entry.StartedAt = now;
+        entry.StartedAt = clock.GetUtcNow().UtcDateTime; // after any upload, which may have taken a while
         await db.SaveChangesAsync(cancellationToken);
 
         var result = await graph.SendMessageAsync(number, Payload(message, content, contact), cancellationToken);
