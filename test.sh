@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Parley's whole test suite, as CI does (.ci/run calls exactly this):
-#   1. installs the Debian packages the tests need (postgresql, chromium) when they are missing;
+#   1. installs the Debian packages the tests need (postgresql, chromium) when they are missing, and
+#      the npm client the browser pass drives the sandbox with (npm ci in tests/npm-client);
 #   2. checks whitespace formatting (dotnet format Parley.slnx whitespace --verify-no-changes);
 #   3. builds once (Release);
 #   4. tests/Parley.Tests on SQLite;
@@ -72,6 +73,17 @@ if ((${#missing[@]})); then
         made_policy_rc_d=0
     fi
     summary+=("install:   ${missing[*]} ($(since "$t"))")
+fi
+
+# A third-party Cloud API client from npm, pinned by tests/npm-client/package-lock.json.
+if [[ -f tests/npm-client/package-lock.json && ! -d tests/npm-client/node_modules ]]; then
+    say "installing tests/npm-client (npm ci)"
+    t=$(now_ms)
+    if ! (cd tests/npm-client && npm ci --no-audit --no-fund); then
+        echo "test.sh: npm ci in tests/npm-client failed (it needs node, npm and the npm registry)" >&2
+        exit 1
+    fi
+    summary+=("install:   tests/npm-client ($(since "$t"))")
 fi
 
 # --- 2. formatting ----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ public static partial class SandboxGraphApi
 
     private static async Task<IResult> SendAsync(
         string phoneNumberId, HttpRequest request, SandboxState state, SandboxTemplates templates, SandboxLimits limits,
-        SandboxWebhooks webhooks, IOptions<SandboxOptions> options, CancellationToken ct)
+        SandboxWebhooks webhooks, IOptions<SandboxOptions> options, SandboxMedia media, CancellationToken ct)
     {
         if (Authorize(request, state, phoneNumberId, out var number) is { } refused)
         {
@@ -89,7 +89,7 @@ public static partial class SandboxGraphApi
         {
             return Error(100, "Invalid parameter", $"Param {type} is required for a message of type {type}.");
         }
-        else if (Validate(type, content, templates, out template) is { } invalid)
+        else if ((Validate(type, content, templates, out template) ?? media.CheckSendable(phoneNumberId, type, content)) is { } invalid)
         {
             return invalid;
         }

@@ -30,6 +30,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<OutboxEntry> Outbox => Set<OutboxEntry>();
     public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
+    public DbSet<MediaUpload> MediaUploads => Set<MediaUpload>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -46,6 +47,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<Message>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<OutboxEntry>().HasQueryFilter(o => o.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<MediaFile>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<MediaUpload>().HasQueryFilter(u => u.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }

@@ -35,9 +35,15 @@ public static class ConversationsApi
         conversations.MapGet("/", ListAsync);
         conversations.MapGet("/{id:guid}", GetAsync);
         conversations.MapGet("/{id:guid}/messages", MessagesAsync);
-        conversations.MapPost("/{id:guid}/messages", SendAsync).RequirePermission(Permission.SendMessages);
+        conversations.MapPost("/{id:guid}/messages", SendAsync).RequirePermission(Permission.SendMessages)
+            .WithSummary("Send a message")
+            .WithDescription(
+                "The message in Cloud API shape, e.g. {\"type\":\"text\",\"text\":{\"body\":\"Hallo\"}}; answers 202 with the queued message. "
+                + "Media (image, audio, video, document, sticker) takes exactly one of: \"mediaId\", the id of a file uploaded with "
+                + "POST /api/v1/media (Parley uploads it to WhatsApp for this conversation's number and sends WhatsApp's id; a document "
+                + "without \"filename\" gets the file's name); \"link\", a public http(s) URL; or \"id\", a media id this WhatsApp number "
+                + "uploaded itself. Outside the 24-hour window only templates are accepted (422).");
         conversations.MapPost("/{id:guid}/read", MarkReadAsync).RequirePermission(Permission.SendMessages);
-        api.MapGet("/media/{id:guid}", MediaAsync).RequirePermission(Permission.ViewConversations).WithTags("Conversations");
         return api;
     }
 
@@ -142,7 +148,25 @@ public static class ConversationsApi
         var take = limit ?? 100;
         var rows = await query.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).Take(take + 1).ToListAsync(ct);
         var ids = rows.Select(m => m.Id).ToList();
-        var media = await db.MediaFiles.AsNoTracking().Where(f => ids.Contains(f.MessageId)).ToDictionaryAsync(f => f.MessageId, ct);
+        var media = await db.MediaFiles.AsNoTracking().Where(f => f.MessageId != null && ids.Contains(f.MessageId.Value)).ToDictionaryAsync(f => f.MessageId!.Value, ct);
+
+        // What the business sent from the media store shows that file, like an inbound attachment.
+        var sent = rows.Where(m => m.Direction == MessageDirection.Outbound)
+            .Select(m => (Message: m.Id, File: OutboundMedia.ParleyMediaId(m.Type, JsonNode.Parse(m.Content)!)))
+            .Where(s => s.File is not null).ToList();
+        if (sent.Count > 0)
+        {
+            var fileIds = sent.Select(s => s.File!.Value).Distinct().ToList();
+            var files = await db.MediaFiles.AsNoTracking().Where(f => fileIds.Contains(f.Id)).ToDictionaryAsync(f => f.Id, ct);
+            foreach (var (message, file) in sent)
+            {
+                if (files.TryGetValue(file!.Value, out var stored))
+                {
+                    media[message] = stored;
+                }
+            }
+        }
+
         var items = rows.Take(take).Select(m => View(m, media.GetValueOrDefault(m.Id))).ToList();
         var next = rows.Count > take ? new AuditCursor(items[^1].CreatedAt, items[^1].Id).ToString() : null;
         return TypedResults.Ok(new Page<MessageView>(items, next));
@@ -190,25 +214,6 @@ public static class ConversationsApi
             GraphRefused refused => TypedResults.Problem($"WhatsApp refused: {refused.Title} {refused.Details}".Trim(), statusCode: StatusCodes.Status502BadGateway),
             var other => TypedResults.Problem($"WhatsApp could not be reached ({other.GetType().Name[5..]}); try again.", statusCode: StatusCodes.Status502BadGateway),
         };
-    }
-
-    /// <summary>The stored file of an inbound attachment.</summary>
-    private static async Task<IResult> MediaAsync(Guid id, ParleyDb db, MediaStore store, CancellationToken ct)
-    {
-        var media = await db.MediaFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id, ct);
-        if (media is null)
-        {
-            return TypedResults.NotFound();
-        }
-
-        if (media.State != MediaState.Stored || store.Open(media) is not { } file)
-        {
-            return TypedResults.Problem(
-                media.State == MediaState.Failed ? media.LastError : "The file is still being downloaded from WhatsApp; try again in a moment.",
-                statusCode: media.State == MediaState.Failed ? StatusCodes.Status410Gone : StatusCodes.Status409Conflict);
-        }
-
-        return TypedResults.Stream(file, media.MimeType ?? "application/octet-stream", media.FileName);
     }
 
     private static MessageView View(Message m) => View(m, null);

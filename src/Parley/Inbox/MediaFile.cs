@@ -11,17 +11,22 @@ public enum MediaState
 }
 
 /// <summary>
-/// A picture, voice note, video, document or sticker a customer sent. WhatsApp keeps it only for a
-/// while, so Parley downloads it into its own media store (retrying until it succeeds or WhatsApp says
-/// it is gone; a failure stays visible on the message, it is never dropped silently).
+/// A file in Parley's media store. Either a picture, voice note, video, document or sticker a customer
+/// sent — WhatsApp keeps it only for a while, so Parley downloads it (retrying until it succeeds or
+/// WhatsApp says it is gone; a failure stays visible on the message, it is never dropped silently) —
+/// or a file uploaded through <c>POST /api/v1/media</c> to be sent (no message, number or WhatsApp id:
+/// each number gets its own WhatsApp media id when it first sends the file, see <c>MediaUpload</c>).
 /// </summary>
 public sealed class MediaFile
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public required Guid WorkspaceId { get; init; }
-    public required Guid MessageId { get; init; }
-    public required Guid WhatsAppNumberId { get; init; }
-    public required string ProviderMediaId { get; init; }
+
+    /// <summary>The inbound message the file came with; null for an upload.</summary>
+    public Guid? MessageId { get; init; }
+
+    public Guid? WhatsAppNumberId { get; init; }
+    public string? ProviderMediaId { get; init; }
     public string? MimeType { get; set; }
     public string? Sha256 { get; set; }
     public string? FileName { get; set; }

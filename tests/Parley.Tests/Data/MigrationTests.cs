@@ -72,6 +72,37 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public async Task Upgrade_ThatMakesMediaFilesNullable_KeepsTheInboundMedia()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var migrator = MigratorFor(database);
+        Assert.Equal(5, await migrator.MigrateAsync(targetVersion: 5));
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var workspace = new Workspace { Slug = "media-shop", Name = "Media Shop", CreatedAt = at };
+        var number = new Parley.Channels.WhatsApp.WhatsAppNumber { WorkspaceId = workspace.Id, PhoneNumberId = "4711", WabaId = "1", DisplayPhoneNumber = "+49 1", AccessTokenProtected = "x", CreatedAt = at };
+        var contact = new Parley.Inbox.Contact { WorkspaceId = workspace.Id, CreatedAt = at, UpdatedAt = at };
+        var conversation = new Parley.Inbox.Conversation { WorkspaceId = workspace.Id, ContactId = contact.Id, WhatsAppNumberId = number.Id, LastMessageAt = at, CreatedAt = at, UpdatedAt = at };
+        var message = new Parley.Inbox.Message { WorkspaceId = workspace.Id, ConversationId = conversation.Id, Direction = Parley.Inbox.MessageDirection.Inbound, Type = "image", Content = "{}", CreatedAt = at };
+        var media = new Parley.Inbox.MediaFile { WorkspaceId = workspace.Id, MessageId = message.Id, WhatsAppNumberId = number.Id, ProviderMediaId = "998877", MimeType = "image/png", Size = 42, State = Parley.Inbox.MediaState.Stored, NextAttemptAt = at, CreatedAt = at };
+        await using (var old = ContextFor(database))
+        {
+            // The tables as migration 5 left them (the model's media_uploads does not exist yet).
+            old.AddRange(workspace, number, contact, conversation, message, media);
+            await old.SaveChangesAsync();
+        }
+
+        Assert.Equal(migrator.Scripts.Count - 5, await migrator.MigrateAsync());
+
+        await using var db = ContextFor(database);
+        var kept = await db.MediaFiles.IgnoreQueryFilters().SingleAsync();
+        Assert.Equal((media.Id, message.Id, number.Id, "998877", "image/png", 42L), (kept.Id, kept.MessageId, kept.WhatsAppNumberId, kept.ProviderMediaId, kept.MimeType, kept.Size));
+        db.MediaFiles.Add(new Parley.Inbox.MediaFile { WorkspaceId = workspace.Id, MimeType = "image/png", State = Parley.Inbox.MediaState.Stored, NextAttemptAt = at, CreatedAt = at });
+        await db.SaveChangesAsync();
+        await db.Messages.IgnoreQueryFilters().Where(m => m.Id == message.Id).ExecuteDeleteAsync();
+        Assert.Equal(1, await db.MediaFiles.IgnoreQueryFilters().CountAsync()); // the inbound file went with its message; the upload stays
+    }
+
+    [Fact]
     public async Task ConcurrentMigrators_ApplyEachScriptExactlyOnce()
     {
         await using var database = await TestDatabase.CreateAsync();

@@ -13,6 +13,9 @@ public abstract record GraphResult;
 /// <summary>WhatsApp accepted the message (which is not yet "sent").</summary>
 public sealed record GraphAccepted(string MessageId) : GraphResult;
 
+/// <summary>WhatsApp took an uploaded file; <see cref="MediaId"/> is valid for the uploading number.</summary>
+public sealed record GraphUploaded(string MediaId) : GraphResult;
+
 /// <summary>WhatsApp answered with an error; <see cref="Code"/> decides what happens next.</summary>
 public sealed record GraphRefused(int Code, string Title, string? Details, int HttpStatus) : GraphResult;
 
@@ -70,11 +73,33 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
         await response.Content.CopyToAsync(destination, cancellationToken);
     }
 
-    public async Task<GraphResult> SendMessageAsync(WhatsAppNumber number, JsonObject payload, CancellationToken cancellationToken)
+    public Task<GraphResult> SendMessageAsync(WhatsAppNumber number, JsonObject payload, CancellationToken cancellationToken) =>
+        PostAsync(number, "messages", JsonContent.Create(payload), body =>
+            body?["messages"]?[0]?["id"]?.GetValue<string>() is { } id ? new GraphAccepted(id)
+            : body?["success"] is JsonValue success && success.GetValue<bool>() ? new GraphAccepted("") // Mark-as-read and typing answer {"success":true}.
+            : null, cancellationToken);
+
+    /// <summary>
+    /// Uploads a file for this number (<c>POST /{phone-number-id}/media</c>, multipart); the answer's id
+    /// can then be sent by this number for 30 days. Refusals come back like refused sends.
+    /// </summary>
+    public Task<GraphResult> UploadMediaAsync(WhatsAppNumber number, Stream file, string mimeType, string? fileName, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{number.PhoneNumberId}/messages")
+        var form = new MultipartFormDataContent();
+        form.Add(new StringContent("whatsapp"), "messaging_product");
+        form.Add(new StringContent(mimeType), "type");
+        var part = new StreamContent(file);
+        part.Headers.ContentType = new MediaTypeHeaderValue(mimeType);
+        form.Add(part, "file", fileName ?? "file");
+        return PostAsync(number, "media", form, body => body?["id"]?.GetValue<string>() is { Length: > 0 } id ? new GraphUploaded(id) : null, cancellationToken);
+    }
+
+    /// <summary>POSTs to an edge of the number; <paramref name="accepted"/> reads a successful answer (null: not what was expected).</summary>
+    private async Task<GraphResult> PostAsync(WhatsAppNumber number, string edge, HttpContent content, Func<JsonNode?, GraphResult?> accepted, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{number.PhoneNumberId}/{edge}")
         {
-            Content = JsonContent.Create(payload),
+            Content = content,
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secrets.Unprotect(number.AccessTokenProtected));
 
@@ -104,14 +129,9 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
                 body = null;
             }
 
-            if (response.IsSuccessStatusCode && body?["messages"]?[0]?["id"]?.GetValue<string>() is { } id)
+            if (response.IsSuccessStatusCode && accepted(body) is { } result)
             {
-                return new GraphAccepted(id);
-            }
-
-            if (response.IsSuccessStatusCode && body?["success"] is JsonValue success && success.GetValue<bool>())
-            {
-                return new GraphAccepted(""); // Mark-as-read and typing answer {"success":true}.
+                return result;
             }
 
             if (body?["error"] is JsonObject error)
@@ -125,7 +145,7 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
 
             return response.StatusCode >= HttpStatusCode.InternalServerError
                 ? new GraphRefused(131000, $"HTTP {(int)response.StatusCode} without an error body", null, (int)response.StatusCode)
-                : new GraphUnknown($"HTTP {(int)response.StatusCode} without a message id");
+                : new GraphUnknown($"HTTP {(int)response.StatusCode} without the expected answer");
         }
     }
 }

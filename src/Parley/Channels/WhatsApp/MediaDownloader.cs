@@ -61,7 +61,7 @@ public sealed partial class MediaDownloader(IServiceScopeFactory scopes, MediaBe
         media.Attempts++;
         try
         {
-            var found = await graph.GetMediaAsync(number, media.ProviderMediaId, cancellationToken);
+            var found = await graph.GetMediaAsync(number, media.ProviderMediaId!, cancellationToken);
             if (found is null)
             {
                 Fail(media, "WhatsApp no longer has this file (media ids expire after 7 days). Ask the customer to send it again.");

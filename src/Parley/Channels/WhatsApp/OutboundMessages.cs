@@ -49,6 +49,11 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
         {
             return OperationError.Invalid(problem.Field, problem.Message);
         }
+        else if (type is "image" or "audio" or "video" or "document" or "sticker" && Text(content, "mediaId") is { } mediaId
+            && await StoredFileProblemAsync(type, content, mediaId, cancellationToken) is { } fileProblem)
+        {
+            return fileProblem;
+        }
 
         var now = clock.GetUtcNow().UtcDateTime;
         if (type != "template" && !conversation.IsWindowOpen(now))
@@ -90,6 +95,40 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
         return message;
     }
 
+    /// <summary>
+    /// A file from Parley's media store must be this workspace's, stored, and of a type and size that
+    /// WhatsApp sends as <paramref name="type"/>. A document without a filename gets the file's name.
+    /// </summary>
+    private async Task<OperationError?> StoredFileProblemAsync(string type, JsonObject content, string mediaId, CancellationToken cancellationToken)
+    {
+        var field = $"{type}.mediaId";
+        var file = Guid.TryParse(mediaId, out var id)
+            ? await db.MediaFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id, cancellationToken)
+            : null;
+        if (file is null)
+        {
+            return OperationError.Invalid(field, "There is no file with this id in this workspace; upload it first with POST /api/v1/media.");
+        }
+
+        if (file.State != MediaState.Stored)
+        {
+            return OperationError.Invalid(field, "This file is not in Parley's media store (yet); only stored files can be sent.");
+        }
+
+        if (MediaRules.CheckSend(type, file.MimeType, file.Size) is { } problem)
+        {
+            return OperationError.Invalid(field, problem);
+        }
+
+        if (type == "document" && Text(content, "filename") is null && file.FileName is not null)
+        {
+            content["filename"] = file.FileName;
+        }
+
+        content["mediaId"] = file.Id.ToString();
+        return null;
+    }
+
     private static (string Field, string Message)? Problem(string type, JsonObject content)
     {
         switch (type)
@@ -104,9 +143,9 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
             case "image" or "audio" or "video" or "document" or "sticker":
                 var id = Text(content, "id");
                 var link = Text(content, "link");
-                if ((id is null) == (link is null))
+                if (new[] { id, link, Text(content, "mediaId") }.Count(v => v is not null) != 1)
                 {
-                    return ($"{type}", $"{type} needs exactly one of 'id' (uploaded media) or 'link' (a public https URL).");
+                    return ($"{type}", $"{type} needs exactly one of 'mediaId' (a file uploaded to Parley with POST /api/v1/media), 'link' (a public https URL) or 'id' (a media id this WhatsApp number uploaded itself).");
                 }
 
                 if (link is not null && (!Uri.TryCreate(link, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")))

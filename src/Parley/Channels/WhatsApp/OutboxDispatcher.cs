@@ -176,7 +176,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
 public sealed class OutboxBell : Bell;
 
 /// <summary>Sends one outbox row and records what WhatsApp answered.</summary>
-public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext workspace, GraphClient graph, TimeProvider clock)
+public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, TimeProvider clock)
 {
     public async Task SendAsync(Guid messageId, CancellationToken cancellationToken)
     {
@@ -199,25 +199,64 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
             return;
         }
 
-        entry.State = OutboxState.InFlight;
-        entry.StartedAt = now;
         entry.Attempts++;
+
+        // A file from Parley's media store goes out as this number's WhatsApp media id; uploading it
+        // first is safe to repeat, so its failures are retried or given up like a refused send.
+        var content = JsonNode.Parse(message.Content)!;
+        if (OutboundMedia.ParleyMediaId(message.Type, content) is { } mediaFileId && content is JsonObject file)
+        {
+            var prepared = await media.MediaIdForAsync(mediaFileId, number, cancellationToken);
+            if (prepared is GraphUnreachable unreachable && entry.Attempts >= SendPolicy.MaxAttempts)
+            {
+                // Nothing was sent yet, so unlike a send this can give up: the message fails visibly.
+                prepared = new GraphRefused(131053, "Media upload error", $"The file could not be uploaded to WhatsApp after {entry.Attempts} attempts: {unreachable.Reason}", 0);
+            }
+
+            if (prepared is not GraphUploaded uploaded)
+            {
+                Record(entry, message, prepared, clock.GetUtcNow().UtcDateTime);
+                await SaveAsync(cancellationToken);
+                return;
+            }
+
+            file.Remove("mediaId");
+            file["id"] = uploaded.MediaId;
+        }
+
+        entry.State = OutboxState.InFlight;
+        entry.StartedAt = clock.GetUtcNow().UtcDateTime; // after any upload, which may have taken a while
         await SaveAsync(cancellationToken);
 
-        var result = await graph.SendMessageAsync(number, Payload(message, contact), cancellationToken);
-        now = clock.GetUtcNow().UtcDateTime;
+        var result = await graph.SendMessageAsync(number, Payload(message, content, contact), cancellationToken);
+        if (result is GraphAccepted accepted)
+        {
+            entry.State = OutboxState.Done;
+            message.ProviderMessageId = accepted.MessageId;
+            await SaveAsync(cancellationToken);
+            using (await gate.EnterAsync(cancellationToken))
+            {
+                await StatusBacklog.ApplyAsync(db, message, cancellationToken);
+            }
+
+            return;
+        }
+
+        Record(entry, message, result, clock.GetUtcNow().UtcDateTime);
+        await SaveAsync(cancellationToken);
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        using var lease = await gate.EnterAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>What a refusal, or no answer, means for the row and the message.</summary>
+    private static void Record(OutboxEntry entry, Message message, GraphResult result, DateTime now)
+    {
         switch (result)
         {
-            case GraphAccepted accepted:
-                entry.State = OutboxState.Done;
-                message.ProviderMessageId = accepted.MessageId;
-                await SaveAsync(cancellationToken);
-                using (await gate.EnterAsync(cancellationToken))
-                {
-                    await StatusBacklog.ApplyAsync(db, message, cancellationToken);
-                }
-
-                return;
             case GraphRefused refused when SendPolicy.Classify(refused.Code, entry.Attempts) is (SendDecision.Retry, var delay):
                 entry.State = OutboxState.Pending;
                 entry.NextAttemptAt = now + delay;
@@ -236,14 +275,6 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
                 entry.LastError = Truncate(unknown.Reason);
                 break;
         }
-
-        await SaveAsync(cancellationToken);
-    }
-
-    private async Task SaveAsync(CancellationToken cancellationToken)
-    {
-        using var lease = await gate.EnterAsync(cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
     }
 
     private static void Fail(OutboxEntry entry, Message message, int? code, string details, DateTime now, string? title = null)
@@ -257,15 +288,15 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
         message.ErrorDetails = Truncate(details);
     }
 
-    /// <summary>The Cloud API request for a stored message; our message id rides along for reconciliation.</summary>
-    public static JsonObject Payload(Message message, Contact contact)
+    /// <summary>The Cloud API request for a stored message, with its content as it goes out (a stored file replaced by its WhatsApp media id); our message id rides along for reconciliation.</summary>
+    public static JsonObject Payload(Message message, JsonNode content, Contact contact)
     {
         var payload = new JsonObject
         {
             ["messaging_product"] = "whatsapp",
             ["recipient_type"] = "individual",
             ["type"] = message.Type,
-            [message.Type] = JsonNode.Parse(message.Content),
+            [message.Type] = content,
             ["biz_opaque_callback_data"] = message.Id.ToString(),
         };
         if (contact.WaId is not null)

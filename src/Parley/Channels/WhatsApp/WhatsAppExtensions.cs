@@ -15,6 +15,8 @@ public static class WhatsAppExtensions
         services.AddScoped<DeadLetters>();
         services.AddScoped<OutboundMessages>();
         services.AddScoped<OutboxSender>();
+        services.AddScoped<OutboundMedia>();
+        services.AddScoped<Parley.Inbox.MediaLibrary>();
         services.AddScoped<GraphClient>();
         services.AddSingleton<GraphAddress>();
         services.AddHttpClient(GraphClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
