@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Parley.Data;
 using Parley.Hosting;
@@ -14,9 +15,17 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
 {
     private const int MaxBatch = 512;
 
+    /// <summary>A batch this large means requests queue up while the previous commit runs: the intake is saturated.</summary>
+    private const int SaturatedBatch = 32;
+
+    private long saturatedAt;
+
     private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(20_000) { SingleReader = true });
 
     private sealed record Pending(byte[] Body, TaskCompletionSource Stored);
+
+    /// <summary>Whether a batch in the last 100 ms found the queue full enough to show the intake working flat out.</summary>
+    public bool IsSaturated => Interlocked.Read(ref saturatedAt) is var at and not 0 && Stopwatch.GetElapsedTime(at) < TimeSpan.FromMilliseconds(100);
 
     /// <summary>Returns once the body is committed; throws if it could not be stored.</summary>
     public async Task StoreAsync(byte[] body, CancellationToken cancellationToken)
@@ -36,6 +45,11 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
                 while (batch.Count < MaxBatch && queue.Reader.TryRead(out var pending))
                 {
                     batch.Add(pending);
+                }
+
+                if (batch.Count >= SaturatedBatch)
+                {
+                    Interlocked.Exchange(ref saturatedAt, Stopwatch.GetTimestamp());
                 }
 
                 await WriteBatchAsync(batch);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Parley.Data;
@@ -11,14 +12,22 @@ namespace Parley.Channels.WhatsApp;
 /// parallel. A delivery is marked processed only when all its items succeeded; a body that cannot be understood becomes
 /// a dead letter at once, one that keeps failing after <see cref="MaxAttempts"/> tries too.
 /// </summary>
-public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookBell bell, MediaBell mediaBell, TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
+public sealed partial class WebhookProcessor(
+    IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookIntake intake, WebhookBell bell, MediaBell mediaBell,
+    TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
 {
     public const int MaxAttempts = 5;
+
+    private const int BatchSize = 64;
+
     /// <summary>
-    /// Deliveries per batch. On SQLite a batch is one write transaction, and the intake waits for it at
-    /// the <see cref="WriteGate"/>: small batches keep the acknowledgement fast while a backlog drains.
+    /// While the intake is saturated, a SQLite batch is this small: it is one write transaction, and
+    /// the intake waits for it at the <see cref="WriteGate"/>.
     /// </summary>
-    private int BatchSize => settings.IsPostgres ? 64 : 16;
+    private const int BatchSizeUnderLoad = 16;
+
+    /// <summary>The longest the processor stands back for a saturated intake before it takes a batch anyway.</summary>
+    private static readonly TimeSpan MaxDeferral = TimeSpan.FromMilliseconds(250);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -26,6 +35,14 @@ public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, Databa
         {
             try
             {
+                // Intake first: acknowledging Meta is what must never fall behind; the stored backlog is
+                // processed when the burst is over. Real time, not the clock: this is scheduling.
+                var deferred = Stopwatch.StartNew();
+                while (!settings.IsPostgres && intake.IsSaturated && deferred.Elapsed < MaxDeferral)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), stoppingToken);
+                }
+
                 var (count, failures) = await ProcessBatchAsync(stoppingToken);
                 if (failures > 0)
                 {
@@ -56,7 +73,7 @@ public sealed partial class WebhookProcessor(IServiceScopeFactory scopes, Databa
         var deliveries = await db.WebhookDeliveries
             .Where(d => d.ProcessedAt == null && d.DeadAt == null)
             .OrderBy(d => d.Id)
-            .Take(BatchSize)
+            .Take(!settings.IsPostgres && intake.IsSaturated ? BatchSizeUnderLoad : BatchSize)
             .ToListAsync(cancellationToken);
         if (deliveries.Count == 0)
         {
