@@ -15,16 +15,22 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
 {
     private const int MaxBatch = 512;
 
-    /// <summary>A batch this large means requests queue up while the previous commit runs: the intake is saturated.</summary>
-    private const int SaturatedBatch = 32;
+    /// <summary>
+    /// Batches this large, several in a row, mean requests keep queueing while each commit runs: the
+    /// intake is saturated (one large batch alone only means a commit waited for something).
+    /// </summary>
+    private const int LargeBatch = 32;
 
+    private const int LargeBatchesInARow = 5;
+
+    private int largeBatches;
     private long saturatedAt;
 
     private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(20_000) { SingleReader = true });
 
     private sealed record Pending(byte[] Body, TaskCompletionSource Stored);
 
-    /// <summary>Whether a batch in the last 100 ms found the queue full enough to show the intake working flat out.</summary>
+    /// <summary>Whether the intake has been working flat out until at most 100 ms ago.</summary>
     public bool IsSaturated => Interlocked.Read(ref saturatedAt) is var at and not 0 && Stopwatch.GetElapsedTime(at) < TimeSpan.FromMilliseconds(100);
 
     /// <summary>Returns once the body is committed; throws if it could not be stored.</summary>
@@ -47,7 +53,8 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
                     batch.Add(pending);
                 }
 
-                if (batch.Count >= SaturatedBatch)
+                largeBatches = batch.Count >= LargeBatch ? largeBatches + 1 : 0;
+                if (largeBatches >= LargeBatchesInARow)
                 {
                     Interlocked.Exchange(ref saturatedAt, Stopwatch.GetTimestamp());
                 }

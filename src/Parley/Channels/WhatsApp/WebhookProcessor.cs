@@ -27,7 +27,7 @@ public sealed partial class WebhookProcessor(
     private const int BatchSizeUnderLoad = 16;
 
     /// <summary>The longest the processor stands back for a saturated intake before it takes a batch anyway.</summary>
-    private static readonly TimeSpan MaxDeferral = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxDeferral = TimeSpan.FromMilliseconds(100);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
