@@ -11,10 +11,34 @@ namespace Parley.Data;
 /// <see cref="CurrentWorkspaceId"/>, so a query made on behalf of one workspace can never see another's
 /// rows; code that must work across workspaces (sign-in, the command line, demo seeding) says so with
 /// <c>IgnoreQueryFilters()</c>. With no workspace set the filters match nothing (fail closed).
+/// A SaveChanges outside an explicit transaction queues at the <see cref="WriteGate"/> (SQLite's one
+/// writer); code that opens a transaction enters the gate itself, before it begins.
 /// </summary>
-public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContext workspace) : DbContext(options)
+public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContext workspace, WriteGate gate) : DbContext(options)
 {
     public Guid? CurrentWorkspaceId => workspace.WorkspaceId;
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        if (Database.CurrentTransaction is not null)
+        {
+            return base.SaveChanges(acceptAllChangesOnSuccess);
+        }
+
+        using var lease = gate.Enter();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        if (Database.CurrentTransaction is not null)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        using var lease = await gate.EnterAsync(cancellationToken);
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
 
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<User> Users => Set<User>();

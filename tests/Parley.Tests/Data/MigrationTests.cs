@@ -147,7 +147,7 @@ public sealed class MigrationTests
             options.UseSqlite(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(settings.ConnectionString) { Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadWriteCreate }.ToString());
         }
 
-        return new ParleyDb(options.Options, new WorkspaceContext());
+        return new ParleyDb(options.Options, new WorkspaceContext(), new WriteGate(settings));
     }
 
     private static async Task<List<string>> SnapshotAsync(TestDatabase database)

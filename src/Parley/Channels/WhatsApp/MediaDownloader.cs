@@ -97,10 +97,7 @@ public sealed partial class MediaDownloader(IServiceScopeFactory scopes, MediaBe
             Retry(media, e.Message, now);
         }
 
-        using (await scope.ServiceProvider.GetRequiredService<WriteGate>().EnterAsync(CancellationToken.None))
-        {
-            await db.SaveChangesAsync(CancellationToken.None);
-        }
+        await db.SaveChangesAsync(CancellationToken.None);
 
         return true;
     }

@@ -11,7 +11,7 @@ namespace Parley.Channels.WhatsApp;
 /// time). Media ids live 30 days; one is not reused in its last day, so a message never leaves with an
 /// id that expires before WhatsApp has fetched it.
 /// </summary>
-public sealed class OutboundMedia(ParleyDb db, WriteGate gate, MediaStore store, GraphClient graph, TimeProvider clock)
+public sealed class OutboundMedia(ParleyDb db, MediaStore store, GraphClient graph, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(30);
     public static readonly TimeSpan Margin = TimeSpan.FromDays(1);
@@ -67,7 +67,6 @@ public sealed class OutboundMedia(ParleyDb db, WriteGate gate, MediaStore store,
 
             try
             {
-                using var lease = await gate.EnterAsync(cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
             }
             catch (DbUpdateException) when (known is null)

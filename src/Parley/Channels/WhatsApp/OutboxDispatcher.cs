@@ -161,7 +161,6 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
             }
         }
 
-        using var lease = await scope.ServiceProvider.GetRequiredService<WriteGate>().EnterAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }
 
@@ -176,7 +175,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
 public sealed class OutboxBell : Bell;
 
 /// <summary>Sends one outbox row and records what WhatsApp answered.</summary>
-public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, TimeProvider clock)
+public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, TimeProvider clock)
 {
     public async Task SendAsync(Guid messageId, CancellationToken cancellationToken)
     {
@@ -195,7 +194,7 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
         if (number.RemovedAt is not null)
         {
             Fail(entry, message, null, "The WhatsApp number was removed before the message could be sent.", now);
-            await SaveAsync(cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
             return;
         }
 
@@ -216,7 +215,7 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
             if (prepared is not GraphUploaded uploaded)
             {
                 Record(entry, message, prepared, clock.GetUtcNow().UtcDateTime);
-                await SaveAsync(cancellationToken);
+                await db.SaveChangesAsync(cancellationToken);
                 return;
             }
 
@@ -226,29 +225,20 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
 
         entry.State = OutboxState.InFlight;
         entry.StartedAt = clock.GetUtcNow().UtcDateTime; // after any upload, which may have taken a while
-        await SaveAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
 
         var result = await graph.SendMessageAsync(number, Payload(message, content, contact), cancellationToken);
         if (result is GraphAccepted accepted)
         {
             entry.State = OutboxState.Done;
             message.ProviderMessageId = accepted.MessageId;
-            await SaveAsync(cancellationToken);
-            using (await gate.EnterAsync(cancellationToken))
-            {
-                await StatusBacklog.ApplyAsync(db, message, cancellationToken);
-            }
+            await db.SaveChangesAsync(cancellationToken);
+            await StatusBacklog.ApplyAsync(db, message, cancellationToken);
 
             return;
         }
 
         Record(entry, message, result, clock.GetUtcNow().UtcDateTime);
-        await SaveAsync(cancellationToken);
-    }
-
-    private async Task SaveAsync(CancellationToken cancellationToken)
-    {
-        using var lease = await gate.EnterAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }
 

@@ -137,10 +137,7 @@ public sealed partial class WebhookProcessor(
             }
         }
 
-        using (await gate.EnterAsync(CancellationToken.None))
-        {
-            await db.SaveChangesAsync(CancellationToken.None);
-        }
+        await db.SaveChangesAsync(CancellationToken.None);
 
         return (deliveries.Count, failed.Count);
     }
