@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Parley.Data;
 using Parley.Hosting;
 using Parley.Identity;
@@ -14,11 +15,9 @@ namespace Parley.Channels.WhatsApp;
 /// that and the answer leaves an ambiguous send, which the status webhooks reconcile through
 /// <c>biz_opaque_callback_data</c> — it is never sent a second time.
 /// </summary>
-public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, OutboxBell bell, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+public sealed partial class OutboxDispatcher(
+    IServiceScopeFactory scopes, OutboxBell bell, IOptions<WhatsAppOptions> options, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
-    /// <summary>How long an ambiguous send waits for a status webhook before it is marked failed (not resent).</summary>
-    public static readonly TimeSpan ReconcileWindow = TimeSpan.FromMinutes(10);
-
     public const string OutcomeUnknown = "Outcome unknown";
 
     private const int InFlightPerNumber = 16;
@@ -33,8 +32,10 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
         {
             try
             {
-                // Ambiguous sends expire after minutes, so looking for them once a minute is enough.
-                if (lastExpiryCheck is null || clock.GetElapsedTime(lastExpiryCheck.Value) >= TimeSpan.FromMinutes(1))
+                // Ambiguous sends expire after WhatsApp:ReconcileWindow (minutes), so looking for them once a
+                // minute is enough — or four times per window when it is shorter.
+                var every = options.Value.ReconcileWindow / 4 < TimeSpan.FromMinutes(1) ? options.Value.ReconcileWindow / 4 : TimeSpan.FromMinutes(1);
+                if (lastExpiryCheck is null || clock.GetElapsedTime(lastExpiryCheck.Value) >= every)
                 {
                     await ExpireAmbiguousSendsAsync(stoppingToken);
                     lastExpiryCheck = clock.GetTimestamp();
@@ -142,7 +143,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
-        var cutoff = clock.GetUtcNow().UtcDateTime - ReconcileWindow;
+        var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.ReconcileWindow;
         var stale = await db.Outbox.IgnoreQueryFilters()
             .Where(o => o.State == OutboxState.InFlight && o.StartedAt < cutoff)
             .OrderBy(o => o.StartedAt)
