@@ -24,6 +24,9 @@ public sealed partial class OutboxDispatcher(
 
     private readonly ConcurrentDictionary<Guid, Task> workers = new();
     private readonly ConcurrentDictionary<Guid, Pacer> pacers = new();
+
+    /// <summary>Sends this process is waiting on right now: still in flight, but not ambiguous.</summary>
+    private readonly ConcurrentDictionary<Guid, byte> live = new();
     private long? lastExpiryCheck;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -123,6 +126,7 @@ public sealed partial class OutboxDispatcher(
 
     private async Task SendOneAsync(Guid messageId, SemaphoreSlim slots)
     {
+        live[messageId] = 0;
         try
         {
             // Not cancellable: once handed to WhatsApp, the outcome must be recorded.
@@ -135,6 +139,7 @@ public sealed partial class OutboxDispatcher(
         }
         finally
         {
+            live.TryRemove(messageId, out _);
             slots.Release();
         }
     }
@@ -148,7 +153,7 @@ public sealed partial class OutboxDispatcher(
             .Where(o => o.State == OutboxState.InFlight && o.StartedAt < cutoff)
             .OrderBy(o => o.StartedAt)
             .Take(100).ToListAsync(cancellationToken);
-        foreach (var entry in stale)
+        foreach (var entry in stale.Where(e => !live.ContainsKey(e.MessageId)))
         {
             var message = await db.Messages.IgnoreQueryFilters().FirstAsync(m => m.Id == entry.MessageId, cancellationToken);
             entry.State = OutboxState.Failed;
