@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Parley.BrowserTests.Infrastructure;
@@ -29,7 +30,9 @@ public sealed class CrashCollection
 public sealed class CrashTests(ITestOutputHelper log)
 {
     private const string AppSecret = "crash-test-app-secret";
-    private const int Kills = 5;
+    /// <summary>Five by default; <c>PARLEY_CRASH_KILLS=30</c> makes a longer soak of the same test.</summary>
+    private static readonly int Kills = int.TryParse(Environment.GetEnvironmentVariable("PARLEY_CRASH_KILLS"), CultureInfo.InvariantCulture, out var kills) && kills > 0 ? kills : 5;
+
     private const int Customers = 120;
 
     /// <summary>Parley's shortest reconcile window: a send lost in a kill is failed "Outcome unknown" after it, unless a status names it.</summary>
@@ -56,11 +59,12 @@ public sealed class CrashTests(ITestOutputHelper log)
         var random = new Random(seed);
         log.WriteLine($"seed {seed}");
 
-        var port = SandboxServer.FreePort();
+        var port = PortBelowEphemeralRange();
         await using var sandbox = await SandboxServer.StartAsync(
             $"--Sandbox:WebhookUrl=http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/webhooks/whatsapp",
             $"--Sandbox:AppSecret={AppSecret}",
             "--Sandbox:ReadDelay=-00:00:01", // sent and delivered; fewer webhooks to drain
+            "--Sandbox:DuplicateRate=0.05", // Meta delivers at least once
             "--Sandbox:RetryFor=01:00:00");
         var number = (await sandbox.Http.GetFromJsonAsync<JsonElement>("/sandbox/api/numbers"))[0];
         var phoneNumberId = number.GetProperty("phoneNumberId").GetString()!;
@@ -382,6 +386,29 @@ public sealed class CrashTests(ITestOutputHelper log)
 
         Assert.True(problems.Count == 0, $"{problems.Count} problem(s):\n{string.Join('\n', problems.Take(50))}\nParley:\n{Tail(parley.Output)}");
         Assert.True(generated.Count > 500 && accepted.Count > 100, $"Too little load to prove anything: {generated.Count} inbound, {accepted.Count} accepted sends.");
+    }
+
+    /// <summary>
+    /// A free port below Linux's ephemeral range (32768–60999): while Parley is down, the sandbox's retries
+    /// connect to its port again and again, and an ephemeral source port equal to it would connect the
+    /// socket to itself (TCP self-connect) and keep Parley from binding on restart.
+    /// </summary>
+    private static int PortBelowEphemeralRange()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException) when (attempt < 100)
+            {
+                // Taken; another one.
+            }
+        }
     }
 
     private static List<T> Query<T>(SqliteConnection db, string sql, Func<SqliteDataReader, T> read)

@@ -135,7 +135,7 @@ public sealed class SandboxServer : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
+    private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
