@@ -16,7 +16,7 @@ public sealed class SandboxServer : IAsyncDisposable
     private readonly Process process;
     private readonly StringBuilder output = new();
 
-    private SandboxServer(int port)
+    private SandboxServer(int port, string[] settings)
     {
         BaseUrl = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
@@ -32,7 +32,8 @@ public sealed class SandboxServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[sandbox, "--urls", BaseUrl, "--Logging:LogLevel:Default=Warning", "--Sandbox:DeliveryDelay=00:00:00.050", "--Sandbox:ReadDelay=00:00:00.100"])
+        // Later settings win over the defaults before them.
+        foreach (var arg in (string[])[sandbox, "--urls", BaseUrl, "--Logging:LogLevel:Default=Warning", "--Sandbox:DeliveryDelay=00:00:00.050", "--Sandbox:ReadDelay=00:00:00.100", .. settings])
         {
             start.ArgumentList.Add(arg);
         }
@@ -66,9 +67,10 @@ public sealed class SandboxServer : IAsyncDisposable
         }
     }
 
-    public static async Task<SandboxServer> StartAsync()
+    /// <summary>Starts the sandbox; <paramref name="settings"/> are extra command-line settings, e.g. <c>--Sandbox:WebhookUrl=…</c>.</summary>
+    public static async Task<SandboxServer> StartAsync(params string[] settings)
     {
-        var server = new SandboxServer(FreePort());
+        var server = new SandboxServer(FreePort(), settings);
         try
         {
             await server.WaitUntilListeningAsync();

@@ -162,6 +162,46 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
     }
 
     [Fact]
+    public async Task AnAmbiguousSendWithoutAnyStatus_FailsAsOutcomeUnknownAfterTheReconcileWindow_IsNotResent_AndALateStatusUndoesTheVerdict()
+    {
+        await using var app = new ParleyApp(null, new Dictionary<string, string?> { ["WhatsApp:ReconcileWindow"] = "00:00:30" });
+        await app.InitializeAsync();
+        var workspace = await app.CreateWorkspaceAsync();
+        var (numberId, phoneNumberId) = await app.ConnectSandboxNumberAsync(workspace);
+        var customer = "4917" + Random.Shared.Next(10_000_000, 99_999_999);
+        (await app.Api(null).PostAsJsonAsync("/sandbox/api/inbound", new { from = customer, phoneNumberId, type = "text", text = new { body = "Hallo!" } })).EnsureSuccessStatusCode();
+        var conversationId = await Eventually.ValueAsync(async () => await app.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.WhatsAppNumberId == numberId).Select(c => (Guid?)c.Id).FirstOrDefaultAsync()));
+
+        // Parley died after marking the send in flight; whether WhatsApp got it, nobody knows.
+        var messageId = await app.WithDbAsync(async db =>
+        {
+            var conversation = await db.Conversations.IgnoreQueryFilters().SingleAsync(c => c.Id == conversationId);
+            var message = new Message { WorkspaceId = conversation.WorkspaceId, ConversationId = conversationId, Direction = MessageDirection.Outbound, Type = "text", Content = """{"body":"x"}""", Status = MessageStatus.Queued, CreatedAt = app.Clock.GetUtcNow().UtcDateTime };
+            db.Messages.Add(message);
+            db.Outbox.Add(new OutboxEntry { MessageId = message.Id, WorkspaceId = conversation.WorkspaceId, WhatsAppNumberId = conversation.WhatsAppNumberId, State = OutboxState.InFlight, Attempts = 1, StartedAt = app.Clock.GetUtcNow().UtcDateTime, NextAttemptAt = app.Clock.GetUtcNow().UtcDateTime, CreatedAt = app.Clock.GetUtcNow().UtcDateTime });
+            await db.SaveChangesAsync();
+            return message.Id;
+        });
+        app.Clock.Advance(TimeSpan.FromSeconds(31));
+
+        var failed = await Eventually.ObjectAsync(() => app.WithDbAsync(db => db.Messages.IgnoreQueryFilters().FirstOrDefaultAsync(m => m.Id == messageId && m.Status == MessageStatus.Failed)));
+        var outbox = await app.WithDbAsync(db => db.Outbox.IgnoreQueryFilters().SingleAsync(o => o.MessageId == messageId));
+        Assert.Equal((OutboxDispatcher.OutcomeUnknown, OutboxState.Failed, 1), (failed.ErrorTitle, outbox.State, outbox.Attempts));
+        var phone = await app.Api(null).GetFromJsonAsync<JsonElement>($"/sandbox/api/messages?to={customer}");
+        Assert.DoesNotContain(phone.EnumerateArray(), m => m.GetProperty("direction").GetString() == "outbound");
+
+        await app.PostWebhookAsync($$$"""
+            {"object":"whatsapp_business_account","entry":[{"id":"200000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",
+             "metadata":{"display_phone_number":"1","phone_number_id":"{{{phoneNumberId}}}"},
+             "statuses":[{"id":"wamid.late{{{messageId:N}}}","status":"delivered","timestamp":"1790000000","recipient_id":"{{{customer}}}","biz_opaque_callback_data":"{{{messageId}}}"}]}}]}]}
+            """);
+        await app.WaitForWebhooksAsync();
+
+        var (message, entry) = await app.WithDbAsync(async db => (await db.Messages.IgnoreQueryFilters().SingleAsync(m => m.Id == messageId), await db.Outbox.IgnoreQueryFilters().SingleAsync(o => o.MessageId == messageId)));
+        Assert.Equal(($"wamid.late{messageId:N}", MessageStatus.Delivered, null, OutboxState.Done), (message.ProviderMessageId, message.Status, message.ErrorTitle, entry.State));
+    }
+
+    [Fact]
     public async Task AStatusThatOvertakesTheSendRecord_IsAppliedOnceTheWamidIsKnown()
     {
         var (_, conversationId, customer) = await ConversationWithSandboxCustomerAsync();

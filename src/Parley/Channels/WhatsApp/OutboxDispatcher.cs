@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Parley.Data;
 using Parley.Hosting;
 using Parley.Identity;
@@ -14,17 +15,18 @@ namespace Parley.Channels.WhatsApp;
 /// that and the answer leaves an ambiguous send, which the status webhooks reconcile through
 /// <c>biz_opaque_callback_data</c> — it is never sent a second time.
 /// </summary>
-public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, OutboxBell bell, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+public sealed partial class OutboxDispatcher(
+    IServiceScopeFactory scopes, OutboxBell bell, IOptions<WhatsAppOptions> options, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
-    /// <summary>How long an ambiguous send waits for a status webhook before it is marked failed (not resent).</summary>
-    public static readonly TimeSpan ReconcileWindow = TimeSpan.FromMinutes(10);
-
     public const string OutcomeUnknown = "Outcome unknown";
 
     private const int InFlightPerNumber = 16;
 
     private readonly ConcurrentDictionary<Guid, Task> workers = new();
     private readonly ConcurrentDictionary<Guid, Pacer> pacers = new();
+
+    /// <summary>Sends this process is waiting on right now: still in flight, but not ambiguous.</summary>
+    private readonly ConcurrentDictionary<Guid, byte> live = new();
     private long? lastExpiryCheck;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -33,8 +35,10 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
         {
             try
             {
-                // Ambiguous sends expire after minutes, so looking for them once a minute is enough.
-                if (lastExpiryCheck is null || clock.GetElapsedTime(lastExpiryCheck.Value) >= TimeSpan.FromMinutes(1))
+                // Ambiguous sends expire after WhatsApp:ReconcileWindow (minutes), so looking for them once a
+                // minute is enough — or four times per window when it is shorter.
+                var every = options.Value.ReconcileWindow / 4 < TimeSpan.FromMinutes(1) ? options.Value.ReconcileWindow / 4 : TimeSpan.FromMinutes(1);
+                if (lastExpiryCheck is null || clock.GetElapsedTime(lastExpiryCheck.Value) >= every)
                 {
                     await ExpireAmbiguousSendsAsync(stoppingToken);
                     lastExpiryCheck = clock.GetTimestamp();
@@ -122,6 +126,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
 
     private async Task SendOneAsync(Guid messageId, SemaphoreSlim slots)
     {
+        live[messageId] = 0;
         try
         {
             // Not cancellable: once handed to WhatsApp, the outcome must be recorded.
@@ -134,6 +139,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
         }
         finally
         {
+            live.TryRemove(messageId, out _);
             slots.Release();
         }
     }
@@ -142,12 +148,12 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
-        var cutoff = clock.GetUtcNow().UtcDateTime - ReconcileWindow;
+        var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.ReconcileWindow;
         var stale = await db.Outbox.IgnoreQueryFilters()
             .Where(o => o.State == OutboxState.InFlight && o.StartedAt < cutoff)
             .OrderBy(o => o.StartedAt)
             .Take(100).ToListAsync(cancellationToken);
-        foreach (var entry in stale)
+        foreach (var entry in stale.Where(e => !live.ContainsKey(e.MessageId)))
         {
             var message = await db.Messages.IgnoreQueryFilters().FirstAsync(m => m.Id == entry.MessageId, cancellationToken);
             entry.State = OutboxState.Failed;

@@ -21,4 +21,12 @@ public sealed class WhatsAppOptions
 
     [RegularExpression(@"^v\d+\.\d+$", ErrorMessage = "WhatsApp:GraphVersion looks like v23.0.")]
     public string GraphVersion { get; set; } = "v23.0";
+
+    /// <summary>
+    /// How long a send whose answer was lost (Parley died or the connection broke after it left) waits
+    /// for a status webhook carrying our id before it is marked failed "outcome unknown" — never resent.
+    /// At least as long as a send may take (the Graph client gives up after 30 seconds).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:30", "7.00:00:00", ErrorMessage = "WhatsApp:ReconcileWindow must lie between 30 seconds and 7 days.")]
+    public TimeSpan ReconcileWindow { get; set; } = TimeSpan.FromMinutes(10);
 }

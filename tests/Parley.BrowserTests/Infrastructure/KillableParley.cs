@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Parley.BrowserTests.Infrastructure;
+
+/// <summary>
+/// The real program (<c>dotnet Parley.dll</c>) on a fixed loopback port with its own data directory, for
+/// crash tests: it can be killed with SIGKILL at any moment and started again on the same port and data,
+/// and runs its command line (<c>workspace create</c>, <c>apikey create</c>) against the same database.
+/// </summary>
+public sealed class KillableParley : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly IReadOnlyDictionary<string, string> settings;
+    private readonly StringBuilder output = new();
+    private Process? process;
+
+    /// <param name="port">The port Parley serves on, every time it starts.</param>
+    /// <param name="settings">Environment variables for Parley (<c>WhatsApp__AppSecret</c>, …).</param>
+    public KillableParley(int port, IReadOnlyDictionary<string, string> settings)
+    {
+        this.settings = settings;
+        DataDirectory = Directory.CreateTempSubdirectory("parley-crash-").FullName;
+        BaseUrl = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        Http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(15) };
+    }
+
+    public string BaseUrl { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>A client without cookies, for the API; it outlives every restart.</summary>
+    public HttpClient Http { get; }
+
+    public int Starts { get; private set; }
+
+    public int Kills { get; private set; }
+
+    /// <summary>What every run printed, each start marked.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>A read-only connection to Parley's SQLite file, as an operator's <c>sqlite3 -readonly</c> would open it.</summary>
+    public SqliteConnection OpenDatabase()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(DataDirectory, "parley.db"),
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString());
+        connection.Open();
+        using var busy = connection.CreateCommand();
+        busy.CommandText = "PRAGMA busy_timeout = 10000";
+        busy.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>Runs a command to its end and returns what it printed on standard output; a failure throws.</summary>
+    public async Task<string> RunCommandAsync(params string[] args)
+    {
+        using var command = Parley(args);
+        var printed = new StringBuilder();
+        command.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (printed) { printed.AppendLine(e.Data); } } };
+        command.ErrorDataReceived += (_, e) => Append(e.Data);
+        command.Start();
+        command.BeginOutputReadLine();
+        command.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await command.WaitForExitAsync(timeout.Token);
+        command.WaitForExit(); // drains the output readers
+        lock (printed)
+        {
+            return command.ExitCode == 0
+                ? printed.ToString()
+                : throw new InvalidOperationException($"parley {string.Join(' ', args)} exited with {command.ExitCode}:\n{printed}\n{Output}");
+        }
+    }
+
+    /// <summary>Starts serving and waits until <c>/healthz</c> answers 200.</summary>
+    public async Task StartAsync()
+    {
+        if (process is not null)
+        {
+            throw new InvalidOperationException("Parley is already running.");
+        }
+
+        Starts++;
+        Append($"--- start {Starts} ---");
+        var serving = Parley([]);
+        serving.StartInfo.Environment["ASPNETCORE_URLS"] = BaseUrl;
+        serving.OutputDataReceived += (_, e) => Append(e.Data);
+        serving.ErrorDataReceived += (_, e) => Append(e.Data);
+        serving.Start();
+        serving.BeginOutputReadLine();
+        serving.BeginErrorReadLine();
+        process = serving;
+
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var response = await Http.GetAsync("/healthz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+
+            if (serving.HasExited || waited.Elapsed > StartTimeout)
+            {
+                throw new InvalidOperationException($"Parley did not become healthy (start {Starts}). Output:\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>SIGKILL, as the kernel's OOM killer or a power cut would end it: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        if (process is null)
+        {
+            throw new InvalidOperationException("Parley is not running.");
+        }
+
+        process.Kill(); // SIGKILL on Unix
+        await process.WaitForExitAsync();
+        process.Dispose();
+        process = null;
+        Kills++;
+        Append($"--- killed ({Kills}) ---");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (process is not null)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+            process.Dispose();
+            process = null;
+        }
+
+        Http.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open; the temp directory is the operating system's to clean then.
+        }
+    }
+
+    private Process Parley(string[] args)
+    {
+        var parley = Path.Combine(AppContext.BaseDirectory, "Parley.dll");
+        if (!File.Exists(parley))
+        {
+            throw new InvalidOperationException($"{parley} is missing; build the test project (it references src/Parley).");
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(parley);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Nothing from the machine's environment may point Parley at another database, mode or sandbox.
+        foreach (var inherited in start.Environment.Keys.Where(IsParleySetting).ToList())
+        {
+            start.Environment.Remove(inherited);
+        }
+
+        start.Environment["Parley__DataDirectory"] = DataDirectory;
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        return new Process { StartInfo = start };
+    }
+
+    private static bool IsParleySetting(string name) =>
+        ((string[])["Parley__", "Database__", "ConnectionStrings__", "ASPNETCORE_", "WhatsApp__", "Sandbox__", "Logging__"])
+            .Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        || name.Equals("PARLEY_TEST_POSTGRES", StringComparison.OrdinalIgnoreCase);
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+}
