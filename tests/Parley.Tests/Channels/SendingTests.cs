@@ -232,6 +232,32 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
     }
 
     /// <summary>A workspace with the sandbox's number, and a sandbox customer who has just written in.</summary>
+    [Fact]
+    public async Task PatchingANumber_SetsItsThroughput_AndItsNewTokenIsUsedForTheNextSend()
+    {
+        var (workspace, conversationId, _) = await ConversationWithSandboxCustomerAsync();
+        var api = App.Api(workspace.AdminKey);
+        var numberId = await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.Id == conversationId).Select(c => c.WhatsAppNumberId).SingleAsync());
+        var token = await App.WithDbAsync(db => db.WhatsAppNumbers.IgnoreQueryFilters().Where(n => n.Id == numberId).Select(n => n.AccessTokenProtected).SingleAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.PatchAsJsonAsync($"/api/v1/channels/whatsapp/{numberId}", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.PatchAsJsonAsync($"/api/v1/channels/whatsapp/{numberId}", new { throughput = 5000 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PatchAsJsonAsync($"/api/v1/channels/whatsapp/{Guid.NewGuid()}", new { throughput = 500 })).StatusCode);
+
+        var raised = await api.PatchAsJsonAsync($"/api/v1/channels/whatsapp/{numberId}", new { throughput = 500, accessToken = "EAAG-revoked" });
+        Assert.Equal(HttpStatusCode.OK, raised.StatusCode);
+        Assert.Equal(500, (await raised.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("throughput").GetInt32());
+        Assert.DoesNotContain("EAAG", await raised.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.NotEqual(token, await App.WithDbAsync(db => db.WhatsAppNumbers.IgnoreQueryFilters().Where(n => n.Id == numberId).Select(n => n.AccessTokenProtected).SingleAsync()));
+
+        // WhatsApp refuses the wrong token (190): the send fails with WhatsApp's code.
+        var refused = await (await api.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { type = "text", text = new { body = "Eins" } }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var failed = await Eventually.ValueAsync(async () => await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters()
+            .Where(m => m.Id == refused.GetProperty("id").GetGuid() && m.Status == MessageStatus.Failed).Select(m => m.ErrorCode).FirstOrDefaultAsync()));
+        Assert.Equal(190, failed);
+    }
+
     private async Task<(TestWorkspace Workspace, Guid ConversationId, string Customer)> ConversationWithSandboxCustomerAsync(string? customer = null)
     {
         var workspace = await App.CreateWorkspaceAsync();

@@ -11,16 +11,18 @@ namespace Parley.Channels.WhatsApp;
 
 /// <summary>
 /// Drains the outbox: one worker per sender number, each keeping to its number's throughput, several
-/// sends in flight at once. Before a send the row is marked in flight (committed); a crash between
-/// that and the answer leaves an ambiguous send, which the status webhooks reconcile through
-/// <c>biz_opaque_callback_data</c> — it is never sent a second time.
+/// chunks of sends in flight at once. A chunk takes its places in the number's budget first, is then
+/// marked in flight (one commit), sent at once, and its answers are recorded together (one commit).
+/// A crash between the mark and the answers leaves ambiguous sends, which the status webhooks
+/// reconcile through <c>biz_opaque_callback_data</c> — none is sent a second time.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     IServiceScopeFactory scopes, OutboxBell bell, IOptions<WhatsAppOptions> options, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     public const string OutcomeUnknown = "Outcome unknown";
 
-    private const int InFlightPerNumber = 16;
+    /// <summary>Chunks of one number being sent at once (each up to 16 messages).</summary>
+    private const int ChunksInFlight = 4;
 
     private readonly ConcurrentDictionary<Guid, Task> workers = new();
     private readonly ConcurrentDictionary<Guid, Pacer> pacers = new();
@@ -82,8 +84,8 @@ public sealed partial class OutboxDispatcher(
     private async Task DrainAsync(Guid numberId, CancellationToken cancellationToken)
     {
         var pacer = pacers.GetOrAdd(numberId, _ => new Pacer(clock));
-        using var slots = new SemaphoreSlim(InFlightPerNumber);
-        var sends = new List<Task>();
+        using var slots = new SemaphoreSlim(ChunksInFlight);
+        var chunks = new List<Task>();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -96,50 +98,67 @@ public sealed partial class OutboxDispatcher(
                     var now = clock.GetUtcNow().UtcDateTime;
                     var number = await db.WhatsAppNumbers.IgnoreQueryFilters().FirstAsync(n => n.Id == numberId, cancellationToken);
                     throughput = number.Throughput;
-                    due = await db.Outbox.IgnoreQueryFilters()
+
+                    // About a second's worth, so a changed throughput counts from the next second; rows
+                    // that chunks still being sent hold are skipped, so nothing is picked twice.
+                    var held = live.Count;
+                    due = (await db.Outbox.IgnoreQueryFilters()
                         .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending && o.NextAttemptAt <= now)
                         .OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId)
-                        .Select(o => o.MessageId).Take(500).ToListAsync(cancellationToken);
+                        .Select(o => o.MessageId).Take(Math.Clamp(throughput, 1, 512) + held).ToListAsync(cancellationToken))
+                        .Where(id => !live.ContainsKey(id)).Take(Math.Clamp(throughput, 1, 512)).ToList();
                 }
 
+                chunks.RemoveAll(c => c.IsCompleted);
                 if (due.Count == 0)
                 {
-                    break;
+                    if (chunks.Count == 0)
+                    {
+                        break;
+                    }
+
+                    await Task.WhenAll(chunks);
+                    continue;
                 }
 
-                foreach (var messageId in due)
+                // A chunk spans at most ~50 ms of the number's budget: 16 messages at 1,000/s, 4 at 80/s.
+                foreach (var chunk in due.Chunk(Math.Clamp(throughput / 20, 1, 16)))
                 {
                     await slots.WaitAsync(cancellationToken);
-                    await pacer.WaitAsync(throughput, cancellationToken);
-                    sends.Add(SendOneAsync(messageId, slots));
+                    chunks.Add(SendChunkAsync(chunk, pacer, throughput, slots));
                 }
-
-                await Task.WhenAll(sends);
-                sends.Clear();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await Task.WhenAll(sends);
+            await Task.WhenAll(chunks);
         }
     }
 
-    private async Task SendOneAsync(Guid messageId, SemaphoreSlim slots)
+    private async Task SendChunkAsync(Guid[] messageIds, Pacer pacer, int throughput, SemaphoreSlim slots)
     {
-        live[messageId] = 0;
+        foreach (var id in messageIds)
+        {
+            live[id] = 0;
+        }
+
         try
         {
             // Not cancellable: once handed to WhatsApp, the outcome must be recorded.
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<OutboxSender>().SendAsync(messageId, CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<OutboxSender>().SendAsync(messageIds, ct => pacer.WaitAsync(throughput, ct), CancellationToken.None);
         }
         catch (Exception e)
         {
-            LogSendFailed(logger, e, messageId);
+            LogSendFailed(logger, e, messageIds.Length, messageIds[0]);
         }
         finally
         {
-            live.TryRemove(messageId, out _);
+            foreach (var id in messageIds)
+            {
+                live.TryRemove(id, out _);
+            }
+
             slots.Release();
         }
     }
@@ -173,79 +192,124 @@ public sealed partial class OutboxDispatcher(
     [LoggerMessage(Level = LogLevel.Error, Message = "The outbox loop failed")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Sending outbox message {MessageId} failed unexpectedly")]
-    private static partial void LogSendFailed(ILogger logger, Exception exception, Guid messageId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sending {Count} outbox messages from {MessageId} on failed unexpectedly")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, int count, Guid messageId);
 }
 
 /// <summary>Wakes the dispatcher when a send is queued.</summary>
 public sealed class OutboxBell : Bell;
 
-/// <summary>Sends one outbox row and records what WhatsApp answered.</summary>
+/// <summary>Sends a chunk of one number's outbox rows and records what WhatsApp answered.</summary>
 public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, TimeProvider clock)
 {
-    public async Task SendAsync(Guid messageId, CancellationToken cancellationToken)
+    /// <summary>Sends the rows that are still pending; <paramref name="pace"/> is awaited once per message, before any is marked in flight.</summary>
+    public async Task SendAsync(IReadOnlyList<Guid> messageIds, Func<CancellationToken, Task> pace, CancellationToken cancellationToken)
     {
-        var entry = await db.Outbox.IgnoreQueryFilters().FirstAsync(o => o.MessageId == messageId, cancellationToken);
-        if (entry.State != OutboxState.Pending)
+        var entries = await db.Outbox.IgnoreQueryFilters()
+            .Where(o => messageIds.Contains(o.MessageId) && o.State == OutboxState.Pending)
+            .OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId)
+            .ToListAsync(cancellationToken);
+        if (entries.Count == 0)
         {
             return;
         }
 
-        workspace.Enter(entry.WorkspaceId, null, Role.Owner, Actor.System);
-        var message = await db.Messages.FirstAsync(m => m.Id == messageId, cancellationToken);
-        var conversation = await db.Conversations.FirstAsync(c => c.Id == message.ConversationId, cancellationToken);
-        var contact = await db.Contacts.FirstAsync(c => c.Id == conversation.ContactId, cancellationToken);
-        var number = await db.WhatsAppNumbers.FirstAsync(n => n.Id == entry.WhatsAppNumberId, cancellationToken);
-        var now = clock.GetUtcNow().UtcDateTime;
+        // One number's rows, so one workspace.
+        workspace.Enter(entries[0].WorkspaceId, null, Role.Owner, Actor.System);
+        var ids = entries.Select(e => e.MessageId).ToList();
+        var rows = await db.Messages.Where(m => ids.Contains(m.Id))
+            .Join(db.Conversations, m => m.ConversationId, c => c.Id, (m, c) => new { Message = m, c.ContactId })
+            .Join(db.Contacts, r => r.ContactId, k => k.Id, (r, k) => new { r.Message, Contact = k })
+            .ToDictionaryAsync(r => r.Message.Id, cancellationToken);
+        var number = await db.WhatsAppNumbers.FirstAsync(n => n.Id == entries[0].WhatsAppNumberId, cancellationToken);
         if (number.RemovedAt is not null)
         {
-            Fail(entry, message, null, "The WhatsApp number was removed before the message could be sent.", now);
+            var now = clock.GetUtcNow().UtcDateTime;
+            foreach (var entry in entries)
+            {
+                Fail(entry, rows[entry.MessageId].Message, null, "The WhatsApp number was removed before the message could be sent.", now);
+            }
+
             await db.SaveChangesAsync(cancellationToken);
             return;
         }
 
-        entry.Attempts++;
+        var sends = new List<(OutboxEntry Entry, Message Message, JsonObject Payload)>();
+        foreach (var entry in entries)
+        {
+            var (message, contact) = (rows[entry.MessageId].Message, rows[entry.MessageId].Contact);
+            entry.Attempts++;
+            if (await PrepareAsync(entry, message, number, cancellationToken) is { } content)
+            {
+                sends.Add((entry, message, Payload(message, content, contact)));
+            }
+        }
 
-        // A file from Parley's media store goes out as this number's WhatsApp media id; uploading it
-        // first is safe to repeat, so its failures are retried or given up like a refused send.
+        // Places in the number's budget first, so the sends go out the moment they are marked in flight.
+        foreach (var _ in sends)
+        {
+            await pace(cancellationToken);
+        }
+
+        var started = clock.GetUtcNow().UtcDateTime;
+        foreach (var (entry, _, _) in sends)
+        {
+            entry.State = OutboxState.InFlight;
+            entry.StartedAt = started;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+
+        var results = await Task.WhenAll(sends.Select(send => graph.SendMessageAsync(number, send.Payload, cancellationToken)));
+        var answered = clock.GetUtcNow().UtcDateTime;
+        var accepted = new List<Message>();
+        foreach (var ((entry, message, _), result) in sends.Zip(results))
+        {
+            if (result is GraphAccepted ok)
+            {
+                entry.State = OutboxState.Done;
+                message.ProviderMessageId = ok.MessageId;
+                accepted.Add(message);
+            }
+            else
+            {
+                Record(entry, message, result, answered);
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await StatusBacklog.ApplyAsync(db, accepted, cancellationToken);
+    }
+
+    /// <summary>
+    /// The content as it goes out: a file from Parley's media store becomes this number's WhatsApp media
+    /// id. Uploading is safe to repeat, so its failures are retried or given up like a refused send
+    /// (recorded on the row, and null returned).
+    /// </summary>
+    private async Task<JsonNode?> PrepareAsync(OutboxEntry entry, Message message, WhatsAppNumber number, CancellationToken cancellationToken)
+    {
         var content = JsonNode.Parse(message.Content)!;
-        if (OutboundMedia.ParleyMediaId(message.Type, content) is { } mediaFileId && content is JsonObject file)
+        if (OutboundMedia.ParleyMediaId(message.Type, content) is not { } mediaFileId || content is not JsonObject file)
         {
-            var prepared = await media.MediaIdForAsync(mediaFileId, number, cancellationToken);
-            if (prepared is GraphUnreachable unreachable && entry.Attempts >= SendPolicy.MaxAttempts)
-            {
-                // Nothing was sent yet, so unlike a send this can give up: the message fails visibly.
-                prepared = new GraphRefused(131053, "Media upload error", $"The file could not be uploaded to WhatsApp after {entry.Attempts} attempts: {unreachable.Reason}", 0);
-            }
-
-            if (prepared is not GraphUploaded uploaded)
-            {
-                Record(entry, message, prepared, clock.GetUtcNow().UtcDateTime);
-                await db.SaveChangesAsync(cancellationToken);
-                return;
-            }
-
-            file.Remove("mediaId");
-            file["id"] = uploaded.MediaId;
+            return content;
         }
 
-        entry.State = OutboxState.InFlight;
-        entry.StartedAt = clock.GetUtcNow().UtcDateTime; // after any upload, which may have taken a while
-        await db.SaveChangesAsync(cancellationToken);
-
-        var result = await graph.SendMessageAsync(number, Payload(message, content, contact), cancellationToken);
-        if (result is GraphAccepted accepted)
+        var prepared = await media.MediaIdForAsync(mediaFileId, number, cancellationToken);
+        if (prepared is GraphUnreachable unreachable && entry.Attempts >= SendPolicy.MaxAttempts)
         {
-            entry.State = OutboxState.Done;
-            message.ProviderMessageId = accepted.MessageId;
-            await db.SaveChangesAsync(cancellationToken);
-            await StatusBacklog.ApplyAsync(db, message, cancellationToken);
-
-            return;
+            // Nothing was sent yet, so unlike a send this can give up: the message fails visibly.
+            prepared = new GraphRefused(131053, "Media upload error", $"The file could not be uploaded to WhatsApp after {entry.Attempts} attempts: {unreachable.Reason}", 0);
         }
 
-        Record(entry, message, result, clock.GetUtcNow().UtcDateTime);
-        await db.SaveChangesAsync(cancellationToken);
+        if (prepared is not GraphUploaded uploaded)
+        {
+            Record(entry, message, prepared, clock.GetUtcNow().UtcDateTime);
+            return null;
+        }
+
+        file.Remove("mediaId");
+        file["id"] = uploaded.MediaId;
+        return content;
     }
 
     /// <summary>What a refusal, or no answer, means for the row and the message.</summary>

@@ -11,14 +11,20 @@ namespace Parley.Channels.WhatsApp;
 /// </summary>
 public static class StatusBacklog
 {
-    public static async Task ApplyAsync(ParleyDb db, Message message, CancellationToken cancellationToken)
+    public static Task ApplyAsync(ParleyDb db, Message message, CancellationToken cancellationToken) =>
+        ApplyAsync(db, [message], cancellationToken);
+
+    /// <summary>Applies, in arrival order, the parked statuses of messages that now have a wamid.</summary>
+    public static async Task ApplyAsync(ParleyDb db, IReadOnlyCollection<Message> messages, CancellationToken cancellationToken)
     {
-        if (message.ProviderMessageId is null)
+        var byWamid = messages.Where(m => m.ProviderMessageId is not null).ToDictionary(m => m.ProviderMessageId!);
+        if (byWamid.Count == 0)
         {
             return;
         }
 
-        var parked = await db.PendingStatuses.Where(p => p.ProviderMessageId == message.ProviderMessageId).OrderBy(p => p.Id).ToListAsync(cancellationToken);
+        var wamids = byWamid.Keys.ToList();
+        var parked = await db.PendingStatuses.Where(p => wamids.Contains(p.ProviderMessageId)).OrderBy(p => p.Id).ToListAsync(cancellationToken);
         if (parked.Count == 0)
         {
             return;
@@ -27,7 +33,7 @@ public static class StatusBacklog
         foreach (var status in parked)
         {
             using var document = System.Text.Json.JsonDocument.Parse(status.Payload);
-            StatusLattice.Apply(message, document.RootElement);
+            StatusLattice.Apply(byWamid[status.ProviderMessageId], document.RootElement);
         }
 
         db.PendingStatuses.RemoveRange(parked);

@@ -30,6 +30,7 @@ public static partial class WhatsAppEndpoints
         var numbers = api.MapGroup("/channels/whatsapp").RequirePermission(Permission.ManageChannels).WithTags("WhatsApp numbers");
         numbers.MapGet("/", (WhatsAppNumbers service, CancellationToken ct) => service.ListAsync(ct));
         numbers.MapPost("/", ConnectAsync);
+        numbers.MapPatch("/{id:guid}", UpdateAsync);
         numbers.MapDelete("/{id:guid}", RemoveAsync);
         return api;
     }
@@ -91,6 +92,12 @@ public static partial class WhatsAppEndpoints
         return connected.Error is { } error
             ? ApiProblems.From(error)
             : TypedResults.Created($"/api/v1/channels/whatsapp/{connected.Value!.Id}", connected.Value);
+    }
+
+    private static async Task<IResult> UpdateAsync(Guid id, UpdateWhatsAppNumber request, WhatsAppNumbers service, CancellationToken ct)
+    {
+        var updated = await service.UpdateAsync(id, request, ct);
+        return updated.Error is { } error ? ApiProblems.From(error) : TypedResults.Ok(updated.Value);
     }
 
     private static async Task<IResult> RemoveAsync(Guid id, WhatsAppNumbers service, CancellationToken ct) =>

@@ -10,7 +10,10 @@ public sealed record WhatsAppNumberView(Guid Id, string PhoneNumberId, string Wa
 
 public sealed record ConnectWhatsAppNumber(string? PhoneNumberId, string? WabaId, string? DisplayPhoneNumber, string? AccessToken, int? Throughput);
 
-/// <summary>Connecting, listing and removing the WhatsApp numbers of the current workspace.</summary>
+/// <summary>What may change on a connected number: its throughput (when Meta raises it) and its access token (rotation).</summary>
+public sealed record UpdateWhatsAppNumber(int? Throughput, string? AccessToken);
+
+/// <summary>Connecting, listing, updating and removing the WhatsApp numbers of the current workspace.</summary>
 public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext workspace, AuditLog audit, Secrets secrets, TimeProvider clock)
 {
     public async Task<List<WhatsAppNumberView>> ListAsync(CancellationToken cancellationToken) =>
@@ -64,6 +67,45 @@ public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext worksp
         };
         db.WhatsAppNumbers.Add(number);
         audit.Add("whatsapp_number.connected", "whatsapp_number", number.Id, number.PhoneNumberId);
+        await db.SaveChangesAsync(cancellationToken);
+        return new WhatsAppNumberView(number.Id, number.PhoneNumberId, number.WabaId, number.DisplayPhoneNumber, number.Throughput, number.CreatedAt);
+    }
+
+    public async Task<Outcome<WhatsAppNumberView>> UpdateAsync(Guid id, UpdateWhatsAppNumber request, CancellationToken cancellationToken)
+    {
+        if (request.Throughput is null && request.AccessToken is null)
+        {
+            return OperationError.Invalid("throughput", "Send throughput, accessToken or both.");
+        }
+
+        if (request.Throughput is < 1 or > WhatsAppNumber.MaxThroughput)
+        {
+            return OperationError.Invalid("throughput", $"throughput lies between 1 and {WhatsAppNumber.MaxThroughput} messages per second.");
+        }
+
+        if (request.AccessToken is not null && (string.IsNullOrWhiteSpace(request.AccessToken) || request.AccessToken.Length > 2000))
+        {
+            return OperationError.Invalid("accessToken", "accessToken, when given, is a system-user token with the whatsapp_business_messaging permission.");
+        }
+
+        var number = await db.WhatsAppNumbers.FirstOrDefaultAsync(n => n.Id == id && n.RemovedAt == null, cancellationToken);
+        if (number is null)
+        {
+            return OperationError.NotFound;
+        }
+
+        if (request.Throughput is { } throughput)
+        {
+            number.Throughput = throughput;
+            audit.Add("whatsapp_number.throughput_changed", "whatsapp_number", number.Id, $"{number.PhoneNumberId}: {throughput}/s");
+        }
+
+        if (request.AccessToken is { } token)
+        {
+            number.AccessTokenProtected = secrets.Protect(token.Trim());
+            audit.Add("whatsapp_number.token_replaced", "whatsapp_number", number.Id, number.PhoneNumberId);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         return new WhatsAppNumberView(number.Id, number.PhoneNumberId, number.WabaId, number.DisplayPhoneNumber, number.Throughput, number.CreatedAt);
     }
