@@ -53,6 +53,7 @@ internal static class OutboundBenchmark
         var queuedIn = enqueue.Elapsed;
 
         await using var db = await parley.OpenDatabaseAsync();
+        Console.WriteLine($"{total:N0} messages queued; raising the number's throughput to {Limit}/s");
         (await parley.Api.PatchAsJsonAsync($"{parley.Url}/api/v1/channels/whatsapp/{numberId}", new { throughput = Limit })).EnsureSuccessStatusCode();
         var backlogAt = await SentAsync(parley, db);
         var backlogStart = Stopwatch.StartNew();
