@@ -16,22 +16,23 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
     private const int MaxBatch = 512;
 
     /// <summary>
-    /// Batches this large, several in a row, mean requests keep queueing while each commit runs: the
-    /// intake is saturated (one large batch alone only means a commit waited for something).
+    /// Above this many deliveries a second the intake counts as saturated: a burst, well beyond what one
+    /// number's customers send in normal operation, when acknowledging comes before processing.
     /// </summary>
-    private const int LargeBatch = 16;
+    private const int SaturatedRate = 2000;
 
-    private const int LargeBatchesInARow = 5;
+    private static readonly TimeSpan RateWindow = TimeSpan.FromMilliseconds(100);
 
-    private int largeBatches;
-    private long saturatedAt;
+    private long windowStart = Stopwatch.GetTimestamp();
+    private int windowCount;
+    private volatile bool saturated;
 
     private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(20_000) { SingleReader = true });
 
     private sealed record Pending(byte[] Body, TaskCompletionSource Stored);
 
-    /// <summary>Whether the intake has been working flat out until at most 100 ms ago.</summary>
-    public bool IsSaturated => Interlocked.Read(ref saturatedAt) is var at and not 0 && Stopwatch.GetElapsedTime(at) < TimeSpan.FromMilliseconds(100);
+    /// <summary>Whether the intake stored more than <see cref="SaturatedRate"/> deliveries a second in its last 100 ms.</summary>
+    public bool IsSaturated => saturated && Stopwatch.GetElapsedTime(Interlocked.Read(ref windowStart)) < 2 * RateWindow;
 
     /// <summary>Returns once the body is committed; throws if it could not be stored.</summary>
     public async Task StoreAsync(byte[] body, CancellationToken cancellationToken)
@@ -53,13 +54,8 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
                     batch.Add(pending);
                 }
 
-                largeBatches = batch.Count >= LargeBatch ? largeBatches + 1 : 0;
-                if (largeBatches >= LargeBatchesInARow)
-                {
-                    Interlocked.Exchange(ref saturatedAt, Stopwatch.GetTimestamp());
-                }
-
                 await WriteBatchAsync(batch);
+                MeasureRate(batch.Count);
                 batch.Clear();
             }
         }
@@ -76,6 +72,18 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
         if (batch.Count > 0)
         {
             await WriteBatchAsync(batch);
+        }
+    }
+
+    private void MeasureRate(int stored)
+    {
+        windowCount += stored;
+        var elapsed = Stopwatch.GetElapsedTime(windowStart);
+        if (elapsed >= RateWindow)
+        {
+            saturated = windowCount / elapsed.TotalSeconds > SaturatedRate;
+            Interlocked.Exchange(ref windowStart, Stopwatch.GetTimestamp());
+            windowCount = 0;
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Parley.Data;
@@ -27,8 +26,8 @@ public sealed partial class WebhookProcessor(
     /// </summary>
     private const int BatchSizeUnderLoad = 16;
 
-    /// <summary>The longest the processor stands back for a saturated intake before it takes a batch anyway.</summary>
-    private static readonly TimeSpan MaxDeferral = TimeSpan.FromMilliseconds(100);
+    /// <summary>How long the processor stands back for a saturated intake before each small batch.</summary>
+    private static readonly TimeSpan Deferral = TimeSpan.FromMilliseconds(20);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,10 +38,9 @@ public sealed partial class WebhookProcessor(
                 // Intake first: acknowledging Meta is what must never fall behind; during a burst the
                 // processor stands back, and the stored backlog is processed when the burst is over.
                 // Real time, not the clock: this is scheduling.
-                var deferred = Stopwatch.StartNew();
-                while (intake.IsSaturated && deferred.Elapsed < MaxDeferral)
+                if (intake.IsSaturated)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(20), stoppingToken);
+                    await Task.Delay(Deferral, stoppingToken);
                 }
 
                 var (count, failures) = await ProcessBatchAsync(stoppingToken);
