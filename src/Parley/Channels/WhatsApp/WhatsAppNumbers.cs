@@ -73,6 +73,12 @@ public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext worksp
 
     public async Task<Outcome<WhatsAppNumberView>> UpdateAsync(Guid id, UpdateWhatsAppNumber request, CancellationToken cancellationToken)
     {
+        var number = await db.WhatsAppNumbers.FirstOrDefaultAsync(n => n.Id == id && n.RemovedAt == null, cancellationToken);
+        if (number is null)
+        {
+            return OperationError.NotFound;
+        }
+
         if (request.Throughput is null && request.AccessToken is null)
         {
             return OperationError.Invalid("throughput", "Send throughput, accessToken or both.");
@@ -86,12 +92,6 @@ public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext worksp
         if (request.AccessToken is not null && (string.IsNullOrWhiteSpace(request.AccessToken) || request.AccessToken.Length > 2000))
         {
             return OperationError.Invalid("accessToken", "accessToken, when given, is a system-user token with the whatsapp_business_messaging permission.");
-        }
-
-        var number = await db.WhatsAppNumbers.FirstOrDefaultAsync(n => n.Id == id && n.RemovedAt == null, cancellationToken);
-        if (number is null)
-        {
-            return OperationError.NotFound;
         }
 
         if (request.Throughput is { } throughput)
