@@ -233,6 +233,27 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
 
     /// <summary>A workspace with the sandbox's number, and a sandbox customer who has just written in.</summary>
     [Fact]
+    public async Task SeveralReplies_ToOneCustomer_ArriveInTheOrderTheyWereQueued()
+    {
+        var (workspace, conversationId, customer) = await ConversationWithSandboxCustomerAsync();
+        var api = App.Api(workspace.AdminKey);
+        string[] texts = ["eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht"];
+        foreach (var text in texts)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { type = "text", text = new { body = text } })).StatusCode);
+        }
+
+        var received = await Eventually.ObjectAsync(async () =>
+        {
+            var phone = await App.Api(null).GetFromJsonAsync<JsonElement>($"/sandbox/api/messages?to={customer}");
+            var bodies = phone.EnumerateArray().Where(m => m.GetProperty("direction").GetString() == "outbound")
+                .Select(m => m.GetProperty("message").GetProperty("text").GetProperty("body").GetString()!).ToList();
+            return bodies.Count == texts.Length ? bodies : null;
+        });
+        Assert.Equal(texts, received);
+    }
+
+    [Fact]
     public async Task PatchingANumber_SetsItsThroughput_AndItsNewTokenIsUsedForTheNextSend()
     {
         var (workspace, conversationId, _) = await ConversationWithSandboxCustomerAsync();

@@ -29,6 +29,9 @@ public sealed partial class OutboxDispatcher(
 
     /// <summary>Sends this process is waiting on right now: still in flight, but not ambiguous.</summary>
     private readonly ConcurrentDictionary<Guid, byte> live = new();
+
+    /// <summary>Conversations a running chunk is sending to, with how many of its messages.</summary>
+    private readonly ConcurrentDictionary<Guid, int> sendingTo = new();
     private long? lastExpiryCheck;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -90,7 +93,7 @@ public sealed partial class OutboxDispatcher(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                List<Guid> due;
+                List<(Guid MessageId, Guid ConversationId)> due;
                 int throughput;
                 await using (var scope = scopes.CreateAsyncScope())
                 {
@@ -99,14 +102,18 @@ public sealed partial class OutboxDispatcher(
                     var number = await db.WhatsAppNumbers.IgnoreQueryFilters().FirstAsync(n => n.Id == numberId, cancellationToken);
                     throughput = number.Throughput;
 
-                    // About a second's worth, so a changed throughput counts from the next second; rows
-                    // that chunks still being sent hold are skipped, so nothing is picked twice.
+                    // About a second's worth, so a changed throughput counts from the next second. Rows a
+                    // running chunk holds are skipped, so nothing is picked twice, and so are conversations
+                    // a running chunk is sending to, so one customer's messages go out in order.
                     var held = live.Count;
+                    var limit = Math.Clamp(throughput, 1, 512);
                     due = (await db.Outbox.IgnoreQueryFilters()
                         .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending && o.NextAttemptAt <= now)
+                        .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => new { o.CreatedAt, o.MessageId, m.ConversationId })
                         .OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId)
-                        .Select(o => o.MessageId).Take(Math.Clamp(throughput, 1, 512) + held).ToListAsync(cancellationToken))
-                        .Where(id => !live.ContainsKey(id)).Take(Math.Clamp(throughput, 1, 512)).ToList();
+                        .Take(limit + held).ToListAsync(cancellationToken))
+                        .Where(o => !live.ContainsKey(o.MessageId) && !sendingTo.ContainsKey(o.ConversationId))
+                        .Select(o => (o.MessageId, o.ConversationId)).Take(limit).ToList();
                 }
 
                 chunks.RemoveAll(c => c.IsCompleted);
@@ -135,28 +142,33 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    private async Task SendChunkAsync(Guid[] messageIds, Pacer pacer, int throughput, SemaphoreSlim slots)
+    private async Task SendChunkAsync((Guid MessageId, Guid ConversationId)[] chunk, Pacer pacer, int throughput, SemaphoreSlim slots)
     {
-        foreach (var id in messageIds)
+        foreach (var (messageId, conversationId) in chunk)
         {
-            live[id] = 0;
+            live[messageId] = 0;
+            sendingTo.AddOrUpdate(conversationId, 1, (_, count) => count + 1);
         }
 
         try
         {
             // Not cancellable: once handed to WhatsApp, the outcome must be recorded.
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<OutboxSender>().SendAsync(messageIds, ct => pacer.WaitAsync(throughput, ct), CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<OutboxSender>().SendAsync([.. chunk.Select(c => c.MessageId)], ct => pacer.WaitAsync(throughput, ct), CancellationToken.None);
         }
         catch (Exception e)
         {
-            LogSendFailed(logger, e, messageIds.Length, messageIds[0]);
+            LogSendFailed(logger, e, chunk.Length, chunk[0].MessageId);
         }
         finally
         {
-            foreach (var id in messageIds)
+            foreach (var (messageId, conversationId) in chunk)
             {
-                live.TryRemove(id, out _);
+                live.TryRemove(messageId, out _);
+                if (sendingTo.AddOrUpdate(conversationId, 0, (_, count) => count - 1) <= 0)
+                {
+                    sendingTo.TryRemove(KeyValuePair.Create(conversationId, 0));
+                }
             }
 
             slots.Release();
@@ -260,7 +272,15 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
 
         await db.SaveChangesAsync(cancellationToken);
 
-        var results = await Task.WhenAll(sends.Select(send => graph.SendMessageAsync(number, send.Payload, cancellationToken)));
+        // Different customers at once; one customer's messages one after the other, in order.
+        var results = new GraphResult[sends.Count];
+        await Task.WhenAll(sends.Select((send, i) => (send.Message.ConversationId, i)).GroupBy(s => s.ConversationId).Select(async conversation =>
+        {
+            foreach (var (_, i) in conversation)
+            {
+                results[i] = await graph.SendMessageAsync(number, sends[i].Payload, cancellationToken);
+            }
+        }));
         var answered = clock.GetUtcNow().UtcDateTime;
         var accepted = new List<Message>();
         foreach (var ((entry, message, _), result) in sends.Zip(results))
