@@ -241,6 +241,7 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
         foreach (var text in texts)
         {
             Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { type = "text", text = new { body = text } })).StatusCode);
+            App.Clock.Advance(TimeSpan.FromMilliseconds(1)); // the outbox keeps the order of queueing time, which a frozen clock would not tell
         }
 
         var received = await Eventually.ObjectAsync(async () =>

@@ -128,8 +128,7 @@ public sealed partial class OutboxDispatcher(
                     continue;
                 }
 
-                // A chunk spans at most ~50 ms of the number's budget: 16 messages at 1,000/s, 4 at 80/s.
-                foreach (var chunk in due.Chunk(Math.Clamp(throughput / 20, 1, 16)))
+                foreach (var chunk in Chunk(due, Math.Clamp(throughput / 20, 1, 16)))
                 {
                     await slots.WaitAsync(cancellationToken);
                     chunks.Add(SendChunkAsync(chunk, pacer, throughput, slots));
@@ -140,6 +139,47 @@ public sealed partial class OutboxDispatcher(
         {
             await Task.WhenAll(chunks);
         }
+    }
+
+    /// <summary>
+    /// Chunks spanning at most ~50 ms of the number's budget (16 messages at 1,000/s, 4 at 80/s). All of
+    /// a conversation's messages go into one chunk, which sends them in order; what does not fit waits
+    /// for the next round.
+    /// </summary>
+    private static List<(Guid MessageId, Guid ConversationId)[]> Chunk(List<(Guid MessageId, Guid ConversationId)> due, int size)
+    {
+        var chunks = new List<List<(Guid MessageId, Guid ConversationId)>>();
+        var chunkOf = new Dictionary<Guid, int>();
+        foreach (var row in due)
+        {
+            if (chunkOf.TryGetValue(row.ConversationId, out var index))
+            {
+                if (index < 0)
+                {
+                    continue;
+                }
+            }
+            else
+            {
+                if (chunks.Count == 0 || chunks[^1].Count >= size)
+                {
+                    chunks.Add([]);
+                }
+
+                index = chunkOf[row.ConversationId] = chunks.Count - 1;
+            }
+
+            if (chunks[index].Count < size)
+            {
+                chunks[index].Add(row);
+            }
+            else
+            {
+                chunkOf[row.ConversationId] = -1; // full: this conversation's later messages wait, in order
+            }
+        }
+
+        return [.. chunks.Select(c => c.ToArray())];
     }
 
     private async Task SendChunkAsync((Guid MessageId, Guid ConversationId)[] chunk, Pacer pacer, int throughput, SemaphoreSlim slots)
