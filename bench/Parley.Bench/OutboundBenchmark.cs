@@ -17,7 +17,10 @@ internal static class OutboundBenchmark
 
     public static async Task RunAsync(int seconds, string? postgres)
     {
-        using var parley = await ParleyServer.StartAsync(postgres, sandboxThroughput: Limit);
+        // BENCH_SANDBOX=process: the sandbox in its own process, Parley outside demo mode.
+        var separate = Environment.GetEnvironmentVariable("BENCH_SANDBOX") == "process";
+        using var parley = await ParleyServer.StartAsync(postgres, sandboxThroughput: Limit, separateSandbox: separate);
+        Console.WriteLine(separate ? "sandbox in its own process" : "sandbox inside Parley (demo mode)");
         var number = (await parley.SandboxNumbersAsync())[1];
         var connected = await parley.Api.PostAsJsonAsync(parley.Url + "/api/v1/channels/whatsapp", new
         {

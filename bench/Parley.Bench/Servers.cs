@@ -50,35 +50,56 @@ internal sealed class ParleyServer : IDisposable
     private readonly Process process;
     private readonly DirectoryInfo data;
     private readonly string? postgres;
+    private readonly Process? sandbox;
 
-    private ParleyServer(Process process, DirectoryInfo data, string? postgres, string url)
+    private ParleyServer(Process process, DirectoryInfo data, string? postgres, string url, Process? sandbox, string sandboxUrl)
     {
         this.process = process;
         this.data = data;
         this.postgres = postgres;
+        this.sandbox = sandbox;
         Url = url;
+        SandboxUrl = sandboxUrl;
     }
 
     public string Url { get; }
+
+    /// <summary>Where the sandbox answers: Parley itself in demo mode, or the sandbox's own process.</summary>
+    public string SandboxUrl { get; }
 
     public string WebhookUrl => Url + "/webhooks/whatsapp";
 
     public HttpClient Api { get; } = new();
 
-    public static async Task<ParleyServer> StartAsync(string? postgres, int sandboxThroughput = 80)
+    /// <summary>Starts Parley; with <paramref name="separateSandbox"/> the sandbox runs as its own process and Parley outside demo mode.</summary>
+    public static async Task<ParleyServer> StartAsync(string? postgres, int sandboxThroughput = 80, bool separateSandbox = false)
     {
         var data = Directory.CreateTempSubdirectory("parley-bench-");
         var port = BareEndpoint.FreePort();
-        var environment = new Dictionary<string, string>
+        var sandboxSettings = new Dictionary<string, string>
         {
-            ["Parley__DataDirectory"] = data.FullName,
-            ["Parley__Demo"] = "true",
-            ["WhatsApp__AppSecret"] = Load.Secret,
             ["Sandbox__AppSecret"] = Load.Secret,
             ["Sandbox__Throughput"] = sandboxThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Sandbox__ReadDelay"] = "-00:00:01",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        var environment = new Dictionary<string, string>(sandboxSettings)
+        {
+            ["Parley__DataDirectory"] = data.FullName,
+            ["Parley__Demo"] = "true",
+            ["WhatsApp__AppSecret"] = Load.Secret,
+        };
+        Process? sandbox = null;
+        var sandboxUrl = $"http://127.0.0.1:{port}";
+        if (separateSandbox)
+        {
+            var sandboxPort = BareEndpoint.FreePort();
+            sandboxUrl = $"http://127.0.0.1:{sandboxPort}";
+            sandboxSettings["Sandbox__WebhookUrl"] = $"http://127.0.0.1:{port}/webhooks/whatsapp";
+            sandbox = Start(Path.Combine(AppContext.BaseDirectory, "Parley.Sandbox.dll"), sandboxSettings, "--urls", sandboxUrl);
+            environment["Parley__Demo"] = "false";
+            environment["WhatsApp__GraphBaseUrl"] = sandboxUrl + "/sandbox/graph";
+        }
         if (postgres is not null)
         {
             // A fresh database per run, so counts start at zero.
@@ -95,14 +116,20 @@ internal sealed class ParleyServer : IDisposable
             environment["ConnectionStrings__Default"] = postgres;
         }
 
-        var process = Start(environment, "--urls", $"http://127.0.0.1:{port}");
-        var server = new ParleyServer(process, data, postgres, $"http://127.0.0.1:{port}");
+        var process = Start(typeof(Parley.Hosting.ParleyHost).Assembly.Location, environment, "--urls", $"http://127.0.0.1:{port}");
+        var server = new ParleyServer(process, data, postgres, $"http://127.0.0.1:{port}", sandbox, sandboxUrl);
         for (var i = 0; i < 300; i++)
         {
             try
             {
-                if ((await server.Api.GetAsync(server.Url + "/healthz")).IsSuccessStatusCode)
+                if ((await server.Api.GetAsync(server.Url + "/healthz")).IsSuccessStatusCode
+                    && (await server.Api.GetAsync(server.SandboxUrl + "/sandbox/api/numbers")).IsSuccessStatusCode)
                 {
+                    if (separateSandbox)
+                    {
+                        await RunCommandAsync(environment, "workspace", "create", "--slug", "demo", "--name", "Demo");
+                    }
+
                     var key = await RunCommandAsync(environment, "apikey", "create", "--workspace", "demo", "--role", "admin", "--name", "bench");
                     server.Api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
                     return server;
@@ -121,7 +148,7 @@ internal sealed class ParleyServer : IDisposable
     }
 
     public async Task<SandboxNumber[]> SandboxNumbersAsync() =>
-        (await Api.GetFromJsonAsync<SandboxNumber[]>(Url + "/sandbox/api/numbers"))!;
+        (await Api.GetFromJsonAsync<SandboxNumber[]>(SandboxUrl + "/sandbox/api/numbers"))!;
 
     /// <summary>Resident memory of the Parley process, in MB.</summary>
     public double ResidentMegabytes()
@@ -162,17 +189,24 @@ internal sealed class ParleyServer : IDisposable
 
     public void Dispose()
     {
-        process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-        process.Dispose();
+        foreach (var running in (Process?[])[process, sandbox])
+        {
+            if (running is not null)
+            {
+                running.Kill(entireProcessTree: true);
+                running.WaitForExit();
+                running.Dispose();
+            }
+        }
+
         Api.Dispose();
         data.Delete(recursive: true);
     }
 
-    private static Process Start(Dictionary<string, string> environment, params string[] args)
+    private static Process Start(string assembly, Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(typeof(Parley.Hosting.ParleyHost).Assembly.Location);
+        start.ArgumentList.Add(assembly);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
