@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
@@ -27,14 +26,11 @@ public static partial class SandboxGraphApi
     }
 
     /// <summary><c>GET /{phone-number-id}</c>; the media lookup hands number ids here.</summary>
-    internal static IResult NumberInfo(string phoneNumberId, HttpRequest request, SandboxState state) =>
-        SandboxNumbersApi.Get(phoneNumberId, request, state);
-
     private static async Task<IResult> SendAsync(
         string phoneNumberId, HttpRequest request, SandboxState state, SandboxTemplates templates, SandboxLimits limits,
         SandboxWebhooks webhooks, IOptions<SandboxOptions> options, SandboxMedia media, CancellationToken ct)
     {
-        if (Authorize(request, state, phoneNumberId, out var number) is { } refused)
+        if (SandboxGraphErrors.AuthorizeNumber(request, state, phoneNumberId, out var number) is { } refused)
         {
             return refused;
         }
@@ -314,31 +310,6 @@ public static partial class SandboxGraphApi
         }
 
         return null;
-    }
-
-    private static IResult? Authorize(HttpRequest request, SandboxState state, string phoneNumberId, out SandboxNumber? number)
-    {
-        number = state.Number(phoneNumberId);
-        if (number is null)
-        {
-            return Results.Json(new
-            {
-                error = new
-                {
-                    message = $"Unsupported post request. Object with ID '{phoneNumberId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
-                    type = "GraphMethodException",
-                    code = 100,
-                    error_subcode = 33,
-                    fbtrace_id = SandboxGraphErrors.TraceId(),
-                },
-            }, statusCode: StatusCodes.Status400BadRequest);
-        }
-
-        var header = request.Headers.Authorization.ToString();
-        var token = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : request.Query["access_token"].ToString();
-        return CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(token), System.Text.Encoding.UTF8.GetBytes(number.AccessToken))
-            ? null
-            : Error(190, "Invalid OAuth access token - Cannot parse access token", "The access token is not valid for this phone number.", StatusCodes.Status401Unauthorized);
     }
 
     internal static IResult Error(int code, string title, string details, int status = StatusCodes.Status400BadRequest, int? subcode = null) =>

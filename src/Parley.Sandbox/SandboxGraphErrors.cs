@@ -47,7 +47,7 @@ public static class SandboxGraphErrors
 
     public static IResult InvalidToken() => Json(new JsonObject
     {
-        ["message"] = "Invalid OAuth access token - Cannot parse access token",
+        ["message"] = "(#190) Invalid OAuth access token - Cannot parse access token",
         ["type"] = "OAuthException",
         ["code"] = 190,
         ["fbtrace_id"] = TraceId(),

@@ -97,7 +97,7 @@ public sealed class SandboxMedia(TimeProvider clock)
 
     private static async Task<IResult> UploadAsync(string phoneNumberId, HttpRequest request, SandboxState state, SandboxMedia media, CancellationToken ct)
     {
-        if (AuthorizeNumber(request, state, phoneNumberId) is { } refused)
+        if (SandboxGraphErrors.AuthorizeNumber(request, state, phoneNumberId, out _) is { } refused)
         {
             return refused;
         }
@@ -178,12 +178,12 @@ public sealed class SandboxMedia(TimeProvider clock)
     {
         if (state.Number(mediaId) is not null)
         {
-            return SandboxGraphApi.NumberInfo(mediaId, request, state);
+            return SandboxNumbersApi.Get(mediaId, request, state);
         }
 
         if (!Authorized(request, state))
         {
-            return SandboxGraphApi.Error(190, "Invalid OAuth access token - Cannot parse access token", "The access token is not valid.", StatusCodes.Status401Unauthorized);
+            return SandboxGraphErrors.InvalidToken();
         }
 
         if (media.Find(mediaId, OwnerFilter(request)) is not { } file)
@@ -207,7 +207,7 @@ public sealed class SandboxMedia(TimeProvider clock)
     {
         if (!Authorized(request, state))
         {
-            return SandboxGraphApi.Error(190, "Invalid OAuth access token - Cannot parse access token", "The access token is not valid.", StatusCodes.Status401Unauthorized);
+            return SandboxGraphErrors.InvalidToken();
         }
 
         if (media.Find(mediaId, OwnerFilter(request)) is null || !media.files.TryRemove(mediaId, out _))
@@ -230,30 +230,5 @@ public sealed class SandboxMedia(TimeProvider clock)
     {
         var header = request.Headers.Authorization.ToString();
         return header.StartsWith("Bearer ", StringComparison.Ordinal) && state.Numbers.Any(n => n.AccessToken == header["Bearer ".Length..]);
-    }
-
-    /// <summary>As for sends: an unknown number is Graph's 100/33, a token that is not the number's is 190.</summary>
-    private static IResult? AuthorizeNumber(HttpRequest request, SandboxState state, string phoneNumberId)
-    {
-        if (state.Number(phoneNumberId) is not { } number)
-        {
-            return Results.Json(new JsonObject
-            {
-                ["error"] = new JsonObject
-                {
-                    ["message"] = $"Unsupported post request. Object with ID '{phoneNumberId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
-                    ["type"] = "GraphMethodException",
-                    ["code"] = 100,
-                    ["error_subcode"] = 33,
-                    ["fbtrace_id"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_'),
-                },
-            }, statusCode: StatusCodes.Status400BadRequest);
-        }
-
-        var header = request.Headers.Authorization.ToString();
-        var token = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : request.Query["access_token"].ToString();
-        return CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(token), System.Text.Encoding.UTF8.GetBytes(number.AccessToken))
-            ? null
-            : SandboxGraphApi.Error(190, "Invalid OAuth access token - Cannot parse access token", "The access token is not valid for this phone number.", StatusCodes.Status401Unauthorized);
     }
 }
