@@ -34,6 +34,9 @@ public static class MediaRules
         + "audio (audio/aac, audio/amr, audio/mpeg, audio/mp4, audio/ogg) and video (video/mp4, video/3gpp) up to 16 MB; "
         + "documents (text/plain, PDF, Word, Excel, PowerPoint) up to 100 MB.";
 
+    /// <summary>Whether a message of this type carries a file (image, audio, video, document, sticker).</summary>
+    public static bool IsMediaMessage(string? type) => type is "image" or "audio" or "video" or "document" or "sticker";
+
     /// <summary>The kind of message a file of this type is sent as (image, sticker, audio, video, document), or null.</summary>
     public static string? KindOf(string? mimeType) => Kinds.FirstOrDefault(k => k.MimeTypes.Contains(Normalize(mimeType))).Kind;
 

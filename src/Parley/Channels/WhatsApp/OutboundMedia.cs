@@ -18,7 +18,7 @@ public sealed class OutboundMedia(ParleyDb db, MediaStore store, GraphClient gra
 
     /// <summary>The Parley media id in a stored media message's content (<c>{"mediaId":"…"}</c>), if it has one.</summary>
     public static Guid? ParleyMediaId(string type, JsonNode content) =>
-        type is "image" or "audio" or "video" or "document" or "sticker"
+        MediaRules.IsMediaMessage(type)
         && content is JsonObject media && media["mediaId"] is JsonValue value && value.TryGetValue<string>(out var text) && Guid.TryParse(text, out var id)
             ? id
             : null;

@@ -49,7 +49,7 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
         {
             return OperationError.Invalid(problem.Field, problem.Message);
         }
-        else if (type is "image" or "audio" or "video" or "document" or "sticker" && Text(content, "mediaId") is { } mediaId
+        else if (MediaRules.IsMediaMessage(type) && Text(content, "mediaId") is { } mediaId
             && await StoredFileProblemAsync(type, content, mediaId, cancellationToken) is { } fileProblem)
         {
             return fileProblem;

@@ -170,7 +170,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
 
         db.Messages.Add(recorded);
         messagesByWamid[wamid] = recorded;
-        if (type is "image" or "audio" or "video" or "document" or "sticker" && message.TryGetProperty(type, out var media) && WebhookPayload.Text(media, "id") is { } mediaId)
+        if (MediaRules.IsMediaMessage(type) && message.TryGetProperty(type, out var media) && WebhookPayload.Text(media, "id") is { } mediaId)
         {
             db.MediaFiles.Add(new MediaFile
             {
