@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace Parley.BrowserTests.Infrastructure;
@@ -16,7 +14,7 @@ public sealed class KillableParley : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private readonly IReadOnlyDictionary<string, string> settings;
-    private readonly StringBuilder output = new();
+    private readonly OutputLog output = new();
     private Process? process;
 
     /// <param name="port">The port Parley serves on, every time it starts.</param>
@@ -41,16 +39,7 @@ public sealed class KillableParley : IAsyncDisposable
     public int Kills { get; private set; }
 
     /// <summary>What every run printed, each start marked.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-    }
+    public string Output => output.ToString();
 
     /// <summary>A read-only connection to Parley's SQLite file, as an operator's <c>sqlite3 -readonly</c> would open it.</summary>
     public SqliteConnection OpenDatabase()
@@ -73,21 +62,18 @@ public sealed class KillableParley : IAsyncDisposable
     public async Task<string> RunCommandAsync(params string[] args)
     {
         using var command = Parley(args);
-        var printed = new StringBuilder();
-        command.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (printed) { printed.AppendLine(e.Data); } } };
-        command.ErrorDataReceived += (_, e) => Append(e.Data);
+        var printed = new OutputLog();
+        command.OutputDataReceived += (_, e) => printed.Append(e.Data);
+        command.ErrorDataReceived += (_, e) => output.Append(e.Data);
         command.Start();
         command.BeginOutputReadLine();
         command.BeginErrorReadLine();
         using var timeout = new CancellationTokenSource(StartTimeout);
         await command.WaitForExitAsync(timeout.Token);
         command.WaitForExit(); // drains the output readers
-        lock (printed)
-        {
-            return command.ExitCode == 0
-                ? printed.ToString()
-                : throw new InvalidOperationException($"parley {string.Join(' ', args)} exited with {command.ExitCode}:\n{printed}\n{Output}");
-        }
+        return command.ExitCode == 0
+            ? printed.ToString()
+            : throw new InvalidOperationException($"parley {string.Join(' ', args)} exited with {command.ExitCode}:\n{printed}\n{Output}");
     }
 
     /// <summary>Starts serving and waits until <c>/healthz</c> answers 200.</summary>
@@ -99,39 +85,11 @@ public sealed class KillableParley : IAsyncDisposable
         }
 
         Starts++;
-        Append($"--- start {Starts} ---");
-        var serving = Parley([]);
-        serving.StartInfo.Environment["ASPNETCORE_URLS"] = BaseUrl;
-        serving.OutputDataReceived += (_, e) => Append(e.Data);
-        serving.ErrorDataReceived += (_, e) => Append(e.Data);
-        serving.Start();
-        serving.BeginOutputReadLine();
-        serving.BeginErrorReadLine();
-        process = serving;
-
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var response = await Http.GetAsync("/healthz");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            if (serving.HasExited || waited.Elapsed > StartTimeout)
-            {
-                throw new InvalidOperationException($"Parley did not become healthy (start {Starts}). Output:\n{Output}");
-            }
-
-            await Task.Delay(50);
-        }
+        output.Append($"--- start {Starts} ---");
+        process = Parley([]);
+        process.StartInfo.Environment["ASPNETCORE_URLS"] = BaseUrl;
+        ChildProcess.Start(process, output);
+        await ChildProcess.WaitUntilOkAsync(Http, "/healthz", process, StartTimeout, output);
     }
 
     /// <summary>SIGKILL, as the kernel's OOM killer or a power cut would end it: no shutdown code runs.</summary>
@@ -147,7 +105,7 @@ public sealed class KillableParley : IAsyncDisposable
         process.Dispose();
         process = null;
         Kills++;
-        Append($"--- killed ({Kills}) ---");
+        output.Append($"--- killed ({Kills}) ---");
     }
 
     public async ValueTask DisposeAsync()
@@ -171,57 +129,6 @@ public sealed class KillableParley : IAsyncDisposable
         }
     }
 
-    private Process Parley(string[] args)
-    {
-        var parley = Path.Combine(AppContext.BaseDirectory, "Parley.dll");
-        if (!File.Exists(parley))
-        {
-            throw new InvalidOperationException($"{parley} is missing; build the test project (it references src/Parley).");
-        }
-
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(parley);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // Nothing from the machine's environment may point Parley at another database, mode or sandbox.
-        foreach (var inherited in start.Environment.Keys.Where(IsParleySetting).ToList())
-        {
-            start.Environment.Remove(inherited);
-        }
-
-        start.Environment["Parley__DataDirectory"] = DataDirectory;
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key] = value;
-        }
-
-        return new Process { StartInfo = start };
-    }
-
-    private static bool IsParleySetting(string name) =>
-        ((string[])["Parley__", "Database__", "ConnectionStrings__", "ASPNETCORE_", "WhatsApp__", "Sandbox__", "Logging__"])
-            .Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-        || name.Equals("PARLEY_TEST_POSTGRES", StringComparison.OrdinalIgnoreCase);
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-    }
+    private Process Parley(string[] args) =>
+        ChildProcess.Create("Parley.dll", args, settings.Prepend(KeyValuePair.Create("Parley__DataDirectory", DataDirectory)));
 }

@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Parley.BrowserTests.Infrastructure;
@@ -20,7 +18,7 @@ public sealed partial class ParleyServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Process process;
-    private readonly StringBuilder output = new();
+    private readonly OutputLog output = new();
 
     /// <summary>An admin API key of the demo workspace, made by the demo owner, to set up people for tests.</summary>
     private string adminKey = "";
@@ -30,13 +28,8 @@ public sealed partial class ParleyServer : IAsyncDisposable
         DataDirectory = dataDirectory;
         BaseUrl = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
-        process = Parley(dataDirectory, []);
-        process.StartInfo.Environment["ASPNETCORE_URLS"] = BaseUrl;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        process = ChildProcess.Create("Parley.dll", [], [KeyValuePair.Create("Parley__DataDirectory", dataDirectory), KeyValuePair.Create("ASPNETCORE_URLS", BaseUrl)]);
+        ChildProcess.Start(process, output);
     }
 
     public string BaseUrl { get; }
@@ -48,25 +41,16 @@ public sealed partial class ParleyServer : IAsyncDisposable
 
     public Account Owner { get; private set; } = new("", "");
 
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-    }
+    public string Output => output.ToString();
 
     public static async Task<ParleyServer> StartAsync()
     {
         var dataDirectory = Directory.CreateTempSubdirectory("parley-browser-").FullName;
-        var server = new ParleyServer(dataDirectory, FreePort());
+        var server = new ParleyServer(dataDirectory, ChildProcess.FreePort());
         try
         {
             server.Owner = await server.WaitForDemoOwnerAsync();
-            await server.WaitForHealthAsync();
+            await ChildProcess.WaitUntilOkAsync(server.Http, "/healthz", server.process, StartTimeout, server.output);
             server.adminKey = await server.CreateAdminKeyAsync();
             return server;
         }
@@ -136,33 +120,6 @@ public sealed partial class ParleyServer : IAsyncDisposable
         }
     }
 
-    private async Task WaitForHealthAsync()
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var response = await Http.GetAsync("/healthz");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            if (process.HasExited || deadline.Elapsed > StartTimeout)
-            {
-                throw new InvalidOperationException($"/healthz did not answer 200{Exited()}. Output:\n{Output}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     /// <summary>The demo owner signs in and creates an admin key on the API keys page, as a person would, then opens the other pages once.</summary>
     private async Task<string> CreateAdminKeyAsync()
     {
@@ -215,64 +172,6 @@ public sealed partial class ParleyServer : IAsyncDisposable
 
         process.WaitForExit(); // drains the output readers
         return $" (it exited with {process.ExitCode})";
-    }
-
-    private static Process Parley(string dataDirectory, string[] args)
-    {
-        var parley = Path.Combine(AppContext.BaseDirectory, "Parley.dll");
-        if (!File.Exists(parley))
-        {
-            throw new InvalidOperationException($"{parley} is missing; build the test project (it references src/Parley).");
-        }
-
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(parley);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // Nothing from the machine's environment may point Parley at another database or mode.
-        foreach (var inherited in start.Environment.Keys.Where(IsParleySetting).ToList())
-        {
-            start.Environment.Remove(inherited);
-        }
-
-        start.Environment["Parley__DataDirectory"] = dataDirectory;
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        return new Process { StartInfo = start };
-    }
-
-    private static bool IsParleySetting(string name) =>
-        name.StartsWith("Parley__", StringComparison.OrdinalIgnoreCase)
-        || name.StartsWith("Database__", StringComparison.OrdinalIgnoreCase)
-        || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
-        || name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("PARLEY_TEST_POSTGRES", StringComparison.OrdinalIgnoreCase);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
     }
 
     private sealed record AddedMember(string? InitialPassword);
