@@ -205,19 +205,7 @@ internal sealed class ParleyServer : IDisposable
 
     private static Process Start(string assembly, Dictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(assembly);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        var process = Process.Start(start)!;
+        var process = Process.Start(StartInfo(assembly, environment, args))!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) =>
         {
@@ -233,8 +221,22 @@ internal sealed class ParleyServer : IDisposable
 
     private static async Task<string> RunCommandAsync(Dictionary<string, string> environment, params string[] args)
     {
+        using var process = Process.Start(StartInfo(typeof(Parley.Hosting.ParleyHost).Assembly.Location, environment, args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"parley {string.Join(' ', args)} failed: {await errors}");
+        }
+
+        return (await output).Trim().Split('\n')[^1].Trim();
+    }
+
+    private static ProcessStartInfo StartInfo(string assembly, Dictionary<string, string> environment, string[] args)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(typeof(Parley.Hosting.ParleyHost).Assembly.Location);
+        start.ArgumentList.Add(assembly);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -245,15 +247,6 @@ internal sealed class ParleyServer : IDisposable
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"parley {string.Join(' ', args)} failed: {errors}");
-        }
-
-        return output.Trim().Split('\n')[^1].Trim();
+        return start;
     }
 }
