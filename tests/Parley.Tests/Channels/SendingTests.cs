@@ -139,16 +139,7 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
         var phoneNumberId = await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.Id == conversationId)
             .Join(db.WhatsAppNumbers.IgnoreQueryFilters(), c => c.WhatsAppNumberId, n => n.Id, (c, n) => n.PhoneNumberId).SingleAsync());
 
-        // A send that was handed to WhatsApp just before Parley died: in flight, no wamid recorded.
-        var messageId = await App.WithDbAsync(async db =>
-        {
-            var conversation = await db.Conversations.IgnoreQueryFilters().SingleAsync(c => c.Id == conversationId);
-            var message = new Message { WorkspaceId = conversation.WorkspaceId, ConversationId = conversationId, Direction = MessageDirection.Outbound, Type = "text", Content = """{"body":"x"}""", Status = MessageStatus.Queued, CreatedAt = App.Clock.GetUtcNow().UtcDateTime };
-            db.Messages.Add(message);
-            db.Outbox.Add(new OutboxEntry { MessageId = message.Id, WorkspaceId = conversation.WorkspaceId, WhatsAppNumberId = conversation.WhatsAppNumberId, State = OutboxState.InFlight, Attempts = 1, StartedAt = App.Clock.GetUtcNow().UtcDateTime, NextAttemptAt = App.Clock.GetUtcNow().UtcDateTime, CreatedAt = App.Clock.GetUtcNow().UtcDateTime });
-            await db.SaveChangesAsync();
-            return message.Id;
-        });
+        var messageId = await AmbiguousSendAsync(App, conversationId);
 
         await App.PostWebhookAsync($$$"""
             {"object":"whatsapp_business_account","entry":[{"id":"200000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",
@@ -173,15 +164,7 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
         var conversationId = await Eventually.ValueAsync(async () => await app.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.WhatsAppNumberId == numberId).Select(c => (Guid?)c.Id).FirstOrDefaultAsync()));
 
         // Parley died after marking the send in flight; whether WhatsApp got it, nobody knows.
-        var messageId = await app.WithDbAsync(async db =>
-        {
-            var conversation = await db.Conversations.IgnoreQueryFilters().SingleAsync(c => c.Id == conversationId);
-            var message = new Message { WorkspaceId = conversation.WorkspaceId, ConversationId = conversationId, Direction = MessageDirection.Outbound, Type = "text", Content = """{"body":"x"}""", Status = MessageStatus.Queued, CreatedAt = app.Clock.GetUtcNow().UtcDateTime };
-            db.Messages.Add(message);
-            db.Outbox.Add(new OutboxEntry { MessageId = message.Id, WorkspaceId = conversation.WorkspaceId, WhatsAppNumberId = conversation.WhatsAppNumberId, State = OutboxState.InFlight, Attempts = 1, StartedAt = app.Clock.GetUtcNow().UtcDateTime, NextAttemptAt = app.Clock.GetUtcNow().UtcDateTime, CreatedAt = app.Clock.GetUtcNow().UtcDateTime });
-            await db.SaveChangesAsync();
-            return message.Id;
-        });
+        var messageId = await AmbiguousSendAsync(app, conversationId);
         app.Clock.Advance(TimeSpan.FromSeconds(31));
 
         var failed = await Eventually.ObjectAsync(() => app.WithDbAsync(db => db.Messages.IgnoreQueryFilters().FirstOrDefaultAsync(m => m.Id == messageId && m.Status == MessageStatus.Failed)));
@@ -279,6 +262,18 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
             .Where(m => m.Id == refused.GetProperty("id").GetGuid() && m.Status == MessageStatus.Failed).Select(m => m.ErrorCode).FirstOrDefaultAsync()));
         Assert.Equal(190, failed);
     }
+
+    /// <summary>A send handed to WhatsApp just before Parley died: in flight, no wamid recorded.</summary>
+    private static Task<Guid> AmbiguousSendAsync(ParleyApp app, Guid conversationId) => app.WithDbAsync(async db =>
+    {
+        var now = app.Clock.GetUtcNow().UtcDateTime;
+        var conversation = await db.Conversations.IgnoreQueryFilters().SingleAsync(c => c.Id == conversationId);
+        var message = new Message { WorkspaceId = conversation.WorkspaceId, ConversationId = conversationId, Direction = MessageDirection.Outbound, Type = "text", Content = """{"body":"x"}""", Status = MessageStatus.Queued, CreatedAt = now };
+        db.Messages.Add(message);
+        db.Outbox.Add(new OutboxEntry { MessageId = message.Id, WorkspaceId = conversation.WorkspaceId, WhatsAppNumberId = conversation.WhatsAppNumberId, State = OutboxState.InFlight, Attempts = 1, StartedAt = now, NextAttemptAt = now, CreatedAt = now });
+        await db.SaveChangesAsync();
+        return message.Id;
+    });
 
     private async Task<(TestWorkspace Workspace, Guid ConversationId, string Customer)> ConversationWithSandboxCustomerAsync(string? customer = null)
     {
