@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Parley.Channels.WhatsApp;
 using Parley.Identity;
 using Parley.Inbox;
+using Parley.Teams;
 
 namespace Parley.Data;
 
@@ -55,6 +56,8 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<OutboxEntry> Outbox => Set<OutboxEntry>();
     public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
     public DbSet<MediaUpload> MediaUploads => Set<MediaUpload>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -72,6 +75,8 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<OutboxEntry>().HasQueryFilter(o => o.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<MediaFile>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<MediaUpload>().HasQueryFilter(u => u.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Team>().HasQueryFilter(t => t.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<TeamMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }
