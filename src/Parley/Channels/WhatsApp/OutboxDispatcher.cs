@@ -342,33 +342,37 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
     }
 
     /// <summary>
-    /// The content as it goes out: a file from Parley's media store becomes this number's WhatsApp media
-    /// id. Uploading is safe to repeat, so its failures are retried or given up like a refused send
-    /// (recorded on the row, and null returned).
+    /// The content as it goes out: every file from Parley's media store (a media message, a template's or
+    /// interactive message's header) becomes this number's WhatsApp media id. Uploading is safe to repeat,
+    /// so its failures are retried or given up like a refused send (recorded on the row, and null returned).
     /// </summary>
     private async Task<JsonNode?> PrepareAsync(OutboxEntry entry, Message message, WhatsAppNumber number, CancellationToken cancellationToken)
     {
         var content = JsonNode.Parse(message.Content)!;
-        if (OutboundMedia.ParleyMediaId(message.Type, content) is not { } mediaFileId || content is not JsonObject file)
+        foreach (var (_, _, slot) in OutboundMedia.Slots(message.Type, content).ToList())
         {
-            return content;
+            if (OutboundMedia.ParleyMediaId(slot) is not { } mediaFileId)
+            {
+                continue;
+            }
+
+            var prepared = await media.MediaIdForAsync(mediaFileId, number, cancellationToken);
+            if (prepared is GraphUnreachable unreachable && entry.Attempts >= SendPolicy.MaxAttempts)
+            {
+                // Nothing was sent yet, so unlike a send this can give up: the message fails visibly.
+                prepared = new GraphRefused(131053, "Media upload error", $"The file could not be uploaded to WhatsApp after {entry.Attempts} attempts: {unreachable.Reason}", 0);
+            }
+
+            if (prepared is not GraphUploaded uploaded)
+            {
+                Record(entry, message, prepared, clock.GetUtcNow().UtcDateTime);
+                return null;
+            }
+
+            slot.Remove("mediaId");
+            slot["id"] = uploaded.MediaId;
         }
 
-        var prepared = await media.MediaIdForAsync(mediaFileId, number, cancellationToken);
-        if (prepared is GraphUnreachable unreachable && entry.Attempts >= SendPolicy.MaxAttempts)
-        {
-            // Nothing was sent yet, so unlike a send this can give up: the message fails visibly.
-            prepared = new GraphRefused(131053, "Media upload error", $"The file could not be uploaded to WhatsApp after {entry.Attempts} attempts: {unreachable.Reason}", 0);
-        }
-
-        if (prepared is not GraphUploaded uploaded)
-        {
-            Record(entry, message, prepared, clock.GetUtcNow().UtcDateTime);
-            return null;
-        }
-
-        file.Remove("mediaId");
-        file["id"] = uploaded.MediaId;
         return content;
     }
 
