@@ -26,6 +26,7 @@ public sealed partial class OutboxDispatcher(
 
     private readonly ConcurrentDictionary<Guid, Task> workers = new();
     private readonly ConcurrentDictionary<Guid, Pacer> pacers = new();
+    private readonly PairBudget pairs = new(clock, options.Value.PairBurst, options.Value.PairInterval);
 
     /// <summary>Sends this process is waiting on right now: still in flight, but not ambiguous.</summary>
     private readonly ConcurrentDictionary<Guid, byte> live = new();
@@ -104,16 +105,20 @@ public sealed partial class OutboxDispatcher(
 
                     // About a second's worth, so a changed throughput counts from the next second. Rows a
                     // running chunk holds are skipped, so nothing is picked twice, and so are conversations
-                    // a running chunk is sending to, so one customer's messages go out in order.
+                    // a running chunk is sending to, so one customer's messages go out in order. Customers
+                    // whose pair budget is spent are left out in the query, so they cannot crowd out others.
                     var held = live.Count;
                     var limit = Math.Clamp(throughput, 1, 512);
+                    var waiting = pairs.Exhausted();
                     due = (await db.Outbox.IgnoreQueryFilters()
                         .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending && o.NextAttemptAt <= now)
                         .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => new { o.CreatedAt, o.MessageId, m.ConversationId })
+                        .Where(o => !waiting.Contains(o.ConversationId))
                         .OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId)
                         .Take(limit + held).ToListAsync(cancellationToken))
                         .Where(o => !live.ContainsKey(o.MessageId) && !sendingTo.ContainsKey(o.ConversationId))
                         .Select(o => (o.MessageId, o.ConversationId)).Take(limit).ToList();
+                    due = InPairBudget(due);
                 }
 
                 chunks.RemoveAll(c => c.IsCompleted);
@@ -139,6 +144,16 @@ public sealed partial class OutboxDispatcher(
         {
             await Task.WhenAll(chunks);
         }
+    }
+
+    /// <summary>
+    /// The rows whose customer still has pair budget; once a customer's is spent, their later rows wait
+    /// too (in order), for a later round.
+    /// </summary>
+    private List<(Guid MessageId, Guid ConversationId)> InPairBudget(List<(Guid MessageId, Guid ConversationId)> due)
+    {
+        var spent = new HashSet<Guid>();
+        return [.. due.Where(row => !spent.Contains(row.ConversationId) && (pairs.TryTake(row.ConversationId) || !spent.Add(row.ConversationId)))];
     }
 
     /// <summary>
