@@ -17,7 +17,7 @@ namespace Parley.Channels.WhatsApp;
 /// reconcile through <c>biz_opaque_callback_data</c> — none is sent a second time.
 /// </summary>
 public sealed partial class OutboxDispatcher(
-    IServiceScopeFactory scopes, OutboxBell bell, IOptions<WhatsAppOptions> options, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+    IServiceScopeFactory scopes, OutboxBell bell, IOptions<WhatsAppOptions> options, DatabaseSettings settings, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     public const string OutcomeUnknown = "Outcome unknown";
 
@@ -87,6 +87,13 @@ public sealed partial class OutboxDispatcher(
 
     private async Task DrainAsync(Guid numberId, CancellationToken cancellationToken)
     {
+        // One node drains a number, so its throughput holds across nodes; the others look again later.
+        await using var drainer = await NodeLock.TryAcquireAsync(settings, "outbox", numberId, cancellationToken);
+        if (drainer is null)
+        {
+            return;
+        }
+
         var pacer = pacers.GetOrAdd(numberId, _ => new Pacer(clock));
         using var slots = new SemaphoreSlim(ChunksInFlight);
         var chunks = new List<Task>();
@@ -106,10 +113,17 @@ public sealed partial class OutboxDispatcher(
                     // About a second's worth, so a changed throughput counts from the next second. Rows a
                     // running chunk holds are skipped, so nothing is picked twice, and so are conversations
                     // a running chunk is sending to, so one customer's messages go out in order. Customers
-                    // whose pair budget is spent are left out in the query, so they cannot crowd out others.
+                    // whose pair budget is spent, or whose earlier message waits for a retry, are left out
+                    // in the query, so they cannot crowd out others.
                     var held = live.Count;
                     var limit = Math.Clamp(throughput, 1, 512);
                     var waiting = pairs.Exhausted();
+
+                    // A message waiting for its retry holds back the later ones to the same customer, in order.
+                    waiting.AddRange(await db.Outbox.IgnoreQueryFilters()
+                        .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending && o.NextAttemptAt > now)
+                        .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => m.ConversationId)
+                        .Distinct().ToListAsync(cancellationToken));
                     due = (await db.Outbox.IgnoreQueryFilters()
                         .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending && o.NextAttemptAt <= now)
                         .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => new { o.CreatedAt, o.MessageId, m.ConversationId })
@@ -118,7 +132,6 @@ public sealed partial class OutboxDispatcher(
                         .Take(limit + held).ToListAsync(cancellationToken))
                         .Where(o => !live.ContainsKey(o.MessageId) && !sendingTo.ContainsKey(o.ConversationId))
                         .Select(o => (o.MessageId, o.ConversationId)).Take(limit).ToList();
-                    due = InPairBudget(due);
                 }
 
                 chunks.RemoveAll(c => c.IsCompleted);
@@ -147,21 +160,12 @@ public sealed partial class OutboxDispatcher(
     }
 
     /// <summary>
-    /// The rows whose customer still has pair budget; once a customer's is spent, their later rows wait
-    /// too (in order), for a later round.
-    /// </summary>
-    private List<(Guid MessageId, Guid ConversationId)> InPairBudget(List<(Guid MessageId, Guid ConversationId)> due)
-    {
-        var spent = new HashSet<Guid>();
-        return [.. due.Where(row => !spent.Contains(row.ConversationId) && (pairs.TryTake(row.ConversationId) || !spent.Add(row.ConversationId)))];
-    }
-
-    /// <summary>
     /// Chunks spanning at most ~50 ms of the number's budget (16 messages at 1,000/s, 4 at 80/s). All of
-    /// a conversation's messages go into one chunk, which sends them in order; what does not fit waits
-    /// for the next round.
+    /// a conversation's messages go into one chunk, which sends them in order; what does not fit, or
+    /// finds the customer's pair budget spent, waits for a later round (and so do that customer's later
+    /// messages).
     /// </summary>
-    private static List<(Guid MessageId, Guid ConversationId)[]> Chunk(List<(Guid MessageId, Guid ConversationId)> due, int size)
+    private List<(Guid MessageId, Guid ConversationId)[]> Chunk(List<(Guid MessageId, Guid ConversationId)> due, int size)
     {
         var chunks = new List<List<(Guid MessageId, Guid ConversationId)>>();
         var chunkOf = new Dictionary<Guid, int>();
@@ -184,17 +188,17 @@ public sealed partial class OutboxDispatcher(
                 index = chunkOf[row.ConversationId] = chunks.Count - 1;
             }
 
-            if (chunks[index].Count < size)
+            if (chunks[index].Count < size && pairs.TryTake(row.ConversationId))
             {
                 chunks[index].Add(row);
             }
             else
             {
-                chunkOf[row.ConversationId] = -1; // full: this conversation's later messages wait, in order
+                chunkOf[row.ConversationId] = -1; // full or out of pair budget: its later messages wait, in order
             }
         }
 
-        return [.. chunks.Select(c => c.ToArray())];
+        return [.. chunks.Where(c => c.Count > 0).Select(c => c.ToArray())];
     }
 
     private async Task SendChunkAsync((Guid MessageId, Guid ConversationId)[] chunk, Pacer pacer, int throughput, SemaphoreSlim slots)
@@ -267,15 +271,21 @@ public sealed partial class OutboxDispatcher(
 public sealed class OutboxBell : Bell;
 
 /// <summary>Sends a chunk of one number's outbox rows and records what WhatsApp answered.</summary>
-public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, TimeProvider clock)
+public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, DatabaseSettings settings, TimeProvider clock)
 {
-    /// <summary>Sends the rows that are still pending; <paramref name="pace"/> is awaited once per message, before any is marked in flight.</summary>
+    /// <summary>
+    /// Sends the rows that are still pending; <paramref name="pace"/> is awaited once per message, before
+    /// any is marked in flight. On PostgreSQL the rows are claimed (<c>FOR UPDATE SKIP LOCKED</c>) until
+    /// they are marked, so even two nodes that both picked a row cannot both send it.
+    /// </summary>
     public async Task SendAsync(IReadOnlyList<Guid> messageIds, Func<CancellationToken, Task> pace, CancellationToken cancellationToken)
     {
-        var entries = await db.Outbox.IgnoreQueryFilters()
-            .Where(o => messageIds.Contains(o.MessageId) && o.State == OutboxState.Pending)
-            .OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId)
-            .ToListAsync(cancellationToken);
+        await using var claim = settings.IsPostgres ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var ids = messageIds.ToArray();
+        var pending = settings.IsPostgres
+            ? db.Outbox.FromSql($"SELECT * FROM outbox WHERE message_id = ANY({ids}) AND state = 'Pending' FOR UPDATE SKIP LOCKED")
+            : db.Outbox.Where(o => ids.Contains(o.MessageId) && o.State == OutboxState.Pending);
+        var entries = (await pending.IgnoreQueryFilters().ToListAsync(cancellationToken)).OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId).ToList();
         if (entries.Count == 0)
         {
             return;
@@ -283,7 +293,6 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
 
         // One number's rows, so one workspace.
         workspace.Enter(entries[0].WorkspaceId, null, Role.Owner, Actor.System);
-        var ids = entries.Select(e => e.MessageId).ToList();
         var rows = await db.Messages.Where(m => ids.Contains(m.Id))
             .Join(db.Conversations, m => m.ConversationId, c => c.Id, (m, c) => new { Message = m, c.ContactId })
             .Join(db.Contacts, r => r.ContactId, k => k.Id, (r, k) => new { r.Message, Contact = k })
@@ -298,6 +307,7 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             }
 
             await db.SaveChangesAsync(cancellationToken);
+            await (claim?.CommitAsync(cancellationToken) ?? Task.CompletedTask);
             return;
         }
 
@@ -326,6 +336,7 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await (claim?.CommitAsync(cancellationToken) ?? Task.CompletedTask);
 
         // Different customers at once; one customer's messages one after the other, in order.
         var results = new GraphResult[sends.Count];
