@@ -84,7 +84,7 @@ public sealed class Agents(ParleyDb db, WorkspaceContext workspace, AuditLog aud
         Availability? availability = null;
         if (request.Availability is not null)
         {
-            if (!TryParse(request.Availability, out var parsed))
+            if (!TryParseAvailability(request.Availability, out var parsed))
             {
                 return OperationError.Invalid("availability", "availability is online, away or offline.");
             }
@@ -128,7 +128,7 @@ public sealed class Agents(ParleyDb db, WorkspaceContext workspace, AuditLog aud
 
     public static string Name(Availability availability) => availability.ToString().ToLowerInvariant();
 
-    public static bool TryParse(string? name, out Availability availability)
+    public static bool TryParseAvailability(string? name, out Availability availability)
     {
         availability = default;
         return name is not null && !int.TryParse(name, out _) && Enum.TryParse(name, ignoreCase: true, out availability) && Enum.IsDefined(availability);

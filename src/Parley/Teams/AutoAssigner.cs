@@ -31,6 +31,11 @@ public sealed partial class AutoAssigner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.RunAssigner)
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -130,12 +135,14 @@ public sealed partial class AutoAssigner(
             .ToDictionaryAsync(g => g.UserId, g => g.Count, cancellationToken);
         var members = candidates.ToLookup(c => c.TeamId, c => agents[c.UserId]);
 
+        // Within one round everyone assigned shares the same timestamp, so the round's own order breaks the tie.
+        var turns = new Dictionary<Guid, int>();
         var assigned = 0;
         foreach (var conversation in waiting)
         {
             var agent = members[conversation.TeamId]
                 .Where(a => load.GetValueOrDefault(a.UserId) < (a.MaxOpenConversations ?? options.Value.DefaultCapacity))
-                .OrderBy(a => a.LastAssignedAt.HasValue).ThenBy(a => a.LastAssignedAt).ThenBy(a => a.UserId)
+                .OrderBy(a => a.LastAssignedAt.HasValue).ThenBy(a => a.LastAssignedAt).ThenBy(a => turns.GetValueOrDefault(a.UserId)).ThenBy(a => a.UserId)
                 .FirstOrDefault();
             if (agent is null)
             {
@@ -152,9 +159,9 @@ public sealed partial class AutoAssigner(
             }
 
             agent.LastAssignedAt = now;
+            turns[agent.UserId] = ++assigned;
             load[agent.UserId] = load.GetValueOrDefault(agent.UserId) + 1;
             audit.Add("conversation.assigned", "conversation", conversation.Id, $"automatic: user {agent.UserId}, team {conversation.TeamId}");
-            assigned++;
         }
 
         await db.SaveChangesAsync(cancellationToken);

@@ -23,6 +23,9 @@ public sealed class TeamsOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Teams:AssignEvery must lie between 1 second and 10 minutes.")]
     public TimeSpan AssignEvery { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether this process runs the assigner (off for a node that should only serve, or to drive it by hand in tests).</summary>
+    public bool RunAssigner { get; set; } = true;
+
     /// <summary>What counts for availability: the choice, lapsing with inactivity.</summary>
     public Availability Effective(Availability chosen, DateTime? lastSeenAt, DateTime now)
     {
