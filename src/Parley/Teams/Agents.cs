@@ -30,11 +30,13 @@ public sealed class Agents(ParleyDb db, WorkspaceContext workspace, AuditLog aud
     public async Task<AgentView?> FindAsync(Guid userId, CancellationToken cancellationToken) =>
         (await ViewsAsync(db.Memberships.AsNoTracking().Where(m => m.UserId == userId), cancellationToken)).FirstOrDefault();
 
-    /// <summary>What counts for a member right now (offline when they never chose anything).</summary>
-    public async Task<Availability> EffectiveAsync(Guid userId, CancellationToken cancellationToken)
+    /// <summary>What a member chose and what counts right now (offline when they never chose anything).</summary>
+    public async Task<(Availability Chosen, Availability Effective)> AvailabilityAsync(Guid userId, CancellationToken cancellationToken)
     {
         var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.UserId == userId, cancellationToken);
-        return agent is null ? Availability.Offline : options.Value.Effective(agent.Availability, agent.LastSeenAt, clock.GetUtcNow().UtcDateTime);
+        return agent is null
+            ? (Availability.Offline, Availability.Offline)
+            : (agent.Availability, options.Value.Effective(agent.Availability, agent.LastSeenAt, clock.GetUtcNow().UtcDateTime));
     }
 
     private async Task<List<AgentView>> ViewsAsync(IQueryable<Membership> memberships, CancellationToken cancellationToken)

@@ -99,7 +99,7 @@ public sealed class BusinessProfileTests(ParleyAppFixture fixture) : IClassFixtu
         foreach (var response in new[] { read, written })
         {
             Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-            Assert.Contains("Replace the token", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("a new token", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
         var stored = await App.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(

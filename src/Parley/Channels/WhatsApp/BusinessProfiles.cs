@@ -148,7 +148,7 @@ public sealed partial class BusinessProfiles(ParleyDb db, AuditLog audit, GraphC
     /// <summary>WhatsApp's refusal or silence in words that say what to do next.</summary>
     private static ProfileOutcome Failure(GraphResult result) => result switch
     {
-        GraphRefused { Code: 190 } refused => new(null, Refused("WhatsApp did not accept this number's access token. Replace the token on the numbers page (or PATCH the number with a new accessToken) and try again."), refused.Title),
+        GraphRefused { Code: 190 } refused => new(null, Refused("WhatsApp did not accept this number's access token. Give the number a new token (PATCH the number with accessToken, or connect it again) and try again."), refused.Title),
         GraphRefused { Code: 100 } refused => new(null, Refused("WhatsApp refused the profile. Correct what it names and save again."), refused.Details ?? refused.Title),
         GraphRefused { Code: 4 or 80007 or 130429 } refused => new(null, Refused("WhatsApp is limiting requests for this number. Wait a few minutes and try again."), refused.Title),
         GraphRefused refused => new(null, Refused("WhatsApp refused the request. Try again later; if it keeps failing, check the number in Meta's WhatsApp Manager."), $"{refused.Code}: {refused.Title}"),

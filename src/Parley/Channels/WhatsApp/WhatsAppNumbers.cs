@@ -15,7 +15,7 @@ public sealed record ConnectWhatsAppNumber(string? PhoneNumberId, string? WabaId
 /// What may change on a connected number: its throughput (when Meta raises it), its access token (rotation)
 /// and its default team (<c>teamId</c>: a team's id, or <c>null</c> for none; left out, it stays).
 /// </summary>
-public sealed record UpdateWhatsAppNumber(int? Throughput, string? AccessToken, JsonElement TeamId = default);
+public sealed record UpdateWhatsAppNumber(int? Throughput, string? AccessToken, JsonElement TeamId);
 
 /// <summary>Connecting, listing, updating and removing the WhatsApp numbers of the current workspace.</summary>
 public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext workspace, AuditLog audit, Secrets secrets, TimeProvider clock)
