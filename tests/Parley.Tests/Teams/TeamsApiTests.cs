@@ -124,4 +124,19 @@ public sealed class TeamsApiTests(ParleyAppFixture fixture) : IClassFixture<Parl
         var cleared = await api.PatchAsync($"/api/v1/channels/whatsapp/{number}", new StringContent("{\"teamId\":null}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(JsonValueKind.Null, (await cleared.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("teamId").ValueKind);
     }
+
+    [Fact]
+    public async Task TheBackgroundAssigner_HandsANewConversationToTheOnlineAgent()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var team = await App.CreateTeamAsync(workspace, "Service");
+        var agent = await App.AddUserAsync(workspace.Slug, "agent");
+        await App.AddToTeamAsync(workspace, team, agent.Id);
+        await App.SetAgentAsync(workspace, agent.Id, "online");
+        var number = await App.ConnectTeamNumberAsync(workspace, team);
+
+        var conversation = (await App.CustomersWriteAsync(number, 1))[0];
+
+        Assert.Equal(agent.Id, await Eventually.ValueAsync(async () => (await App.ConversationAsync(conversation)).AssigneeId));
+    }
 }
