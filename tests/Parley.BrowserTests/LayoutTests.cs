@@ -44,6 +44,18 @@ public sealed class LayoutTests(BrowserFixture fixture)
 
         await OpenAsync(page, "/w/demo/whatsapp");
         await CheckAsync(page, size, "whatsapp");
+        await OpenAsync(page, "/w/demo/whatsapp/profile");
+        await Expect(page.Locator("input[name=about]")).ToBeVisibleAsync();
+        await CheckAsync(page, size, "whatsapp-profile");
+        await OpenAsync(page, "/w/demo/teams");
+        var team = page.Locator("form[action*='handler=create']");
+        await team.Locator("input[name=name]").FillAsync($"Werkstatt ({size})");
+        await team.Locator("input[name=autoAssign]").CheckAsync();
+        await team.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.Locator("h2", new() { HasText = $"Werkstatt ({size})" })).ToBeVisibleAsync();
+        await CheckAsync(page, size, "teams");
+        await OpenAsync(page, "/w/demo/availability");
+        await CheckAsync(page, size, "availability");
         await OpenAsync(page, "/w/demo/audit-log");
         await CheckAsync(page, size, "audit-log");
         await OpenAsync(page, "/account");

@@ -118,6 +118,7 @@ public sealed class Members(ParleyDb db, WorkspaceContext workspace, AuditLog au
         }
 
         db.Memberships.Remove(membership);
+        await Teams.TeamRoster.LeaveWorkspaceAsync(db, userId, cancellationToken);
         audit.Add("member.removed", "user", userId, $"role {Roles.Name(membership.Role)}");
         await db.SaveChangesAsync(cancellationToken);
         return null;

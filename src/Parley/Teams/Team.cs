@@ -10,6 +10,10 @@ public sealed class Team
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public required Guid WorkspaceId { get; init; }
     public required string Name { get; set; }
+
+    /// <summary>Whether the assigner hands this team's unassigned open conversations to its online agents.</summary>
+    public bool AutoAssign { get; set; }
+
     public required DateTime CreatedAt { get; init; }
 }
 

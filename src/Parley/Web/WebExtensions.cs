@@ -5,6 +5,7 @@ using Parley.Hosting;
 using Parley.Channels.WhatsApp;
 using Parley.Identity;
 using Parley.Inbox;
+using Parley.Teams;
 
 namespace Parley.Web;
 
@@ -58,6 +59,7 @@ public static class WebExtensions
         app.UseAuthentication();
         app.UseRequestLocalization();
         app.UseMiddleware<WorkspaceMiddleware>();
+        app.UseMiddleware<AgentActivityMiddleware>();
         app.UseAuthorization();
         return app;
     }
@@ -69,6 +71,7 @@ public static class WebExtensions
         api.MapWhatsAppApi();
         api.MapInboxApi();
         api.MapMediaApi();
+        api.MapTeamsApi();
         return app;
     }
 

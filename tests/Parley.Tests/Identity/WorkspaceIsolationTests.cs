@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Parley.Tests.Infrastructure;
+using Parley.Tests.Teams;
 
 namespace Parley.Tests.Identity;
 
@@ -41,6 +42,8 @@ public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFi
             ["channels"] = numberId,
             ["conversations"] = conversation,
             ["media"] = media.Id,
+            ["teams"] = await App.CreateTeamAsync(a, "Isolation"),
+            ["agents"] = a.Owner.Id,
         };
 
         var routes = ApiRoutes().Where(r => r.Pattern.Contains("{id", StringComparison.Ordinal)).ToList();

@@ -24,6 +24,10 @@ public sealed partial class TextsTests
         "Identity/Passwords.cs",
         "Channels/WhatsApp/Pages/*.cshtml.cs",
         "Channels/WhatsApp/WhatsAppNumbers.cs",
+        "Channels/WhatsApp/BusinessProfiles.cs",
+        "Teams/TeamRoster.cs",
+        "Teams/Agents.cs",
+        "Teams/Pages/*.cshtml.cs",
     ];
 
     /// <summary>Sentences in those files that no page shows.</summary>

@@ -19,6 +19,9 @@ public sealed record GraphUploaded(string MediaId) : GraphResult;
 /// <summary>WhatsApp answered with an error; <see cref="Code"/> decides what happens next.</summary>
 public sealed record GraphRefused(int Code, string Title, string? Details, int HttpStatus) : GraphResult;
 
+/// <summary>WhatsApp answered a read or an update with what was asked for (<see cref="Body"/>).</summary>
+public sealed record GraphAnswered(JsonObject Body) : GraphResult;
+
 /// <summary>The request never left (connection refused): safe to try again.</summary>
 public sealed record GraphUnreachable(string Reason) : GraphResult;
 
@@ -94,10 +97,28 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
         return PostAsync(number, "media", form, body => body?["id"]?.GetValue<string>() is { Length: > 0 } id ? new GraphUploaded(id) : null, cancellationToken);
     }
 
-    /// <summary>POSTs to an edge of the number; <paramref name="accepted"/> reads a successful answer (null: not what was expected).</summary>
-    private async Task<GraphResult> PostAsync(WhatsAppNumber number, string edge, HttpContent content, Func<JsonNode?, GraphResult?> accepted, CancellationToken cancellationToken)
+    /// <summary>The number's business profile (<c>GET /{phone-number-id}/whatsapp_business_profile</c>): the profile object itself.</summary>
+    public Task<GraphResult> GetBusinessProfileAsync(WhatsAppNumber number, CancellationToken cancellationToken) =>
+        SendAsync(number, HttpMethod.Get, "whatsapp_business_profile?fields=about,address,description,email,profile_picture_url,websites,vertical", null, body =>
+            // Meta answers {"data":[{…profile…}]}; its OpenAPI description nests it as {"data":[{"business_profile":{…}}]}.
+            body?["data"]?[0] is JsonObject first ? new GraphAnswered((JsonObject)(first["business_profile"] as JsonObject ?? first).DeepClone()) : null, cancellationToken);
+
+    /// <summary>Changes fields of the number's business profile; fields left out stay as they are.</summary>
+    public Task<GraphResult> UpdateBusinessProfileAsync(WhatsAppNumber number, JsonObject changes, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{number.PhoneNumberId}/{edge}")
+        var payload = (JsonObject)changes.DeepClone();
+        payload["messaging_product"] = "whatsapp";
+        return PostAsync(number, "whatsapp_business_profile", JsonContent.Create(payload), body =>
+            body?["success"] is JsonValue success && success.GetValue<bool>() ? new GraphAnswered(body!.AsObject()) : null, cancellationToken);
+    }
+
+    /// <summary>POSTs to an edge of the number; <paramref name="accepted"/> reads a successful answer (null: not what was expected).</summary>
+    private Task<GraphResult> PostAsync(WhatsAppNumber number, string edge, HttpContent content, Func<JsonNode?, GraphResult?> accepted, CancellationToken cancellationToken) =>
+        SendAsync(number, HttpMethod.Post, edge, content, accepted, cancellationToken);
+
+    private async Task<GraphResult> SendAsync(WhatsAppNumber number, HttpMethod method, string edge, HttpContent? content, Func<JsonNode?, GraphResult?> accepted, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{number.PhoneNumberId}/{edge}")
         {
             Content = content,
         };

@@ -12,7 +12,7 @@ namespace Parley.Channels.WhatsApp;
 /// a dead letter at once, one that keeps failing after <see cref="MaxAttempts"/> tries too.
 /// </summary>
 public sealed partial class WebhookProcessor(
-    IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookIntake intake, WebhookBell bell, MediaBell mediaBell,
+    IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookIntake intake, WebhookBell bell, MediaBell mediaBell, Teams.AssignmentBell assignmentBell,
     TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
 {
     public const int MaxAttempts = 5;
@@ -182,6 +182,7 @@ public sealed partial class WebhookProcessor(
 
             // New media rows are visible only now; wake the downloader (a ring for nothing costs one look).
             mediaBell.Ring();
+            assignmentBell.Ring(); // New and reopened conversations may wait for an agent.
             return null;
         }
         catch (Exception e) when (e is not OperationCanceledException)

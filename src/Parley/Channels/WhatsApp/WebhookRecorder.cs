@@ -141,6 +141,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
                 WorkspaceId = number.WorkspaceId,
                 ContactId = contact.Id,
                 WhatsAppNumberId = number.Id,
+                TeamId = number.TeamId,
                 LastMessageAt = now,
                 CreatedAt = now,
                 UpdatedAt = now,
@@ -194,6 +195,12 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
 
         conversation.LastMessageAt = sentAt > conversation.LastMessageAt ? sentAt : conversation.LastMessageAt;
         conversation.UpdatedAt = now;
+        if (conversation.Status is ConversationStatus.Resolved)
+        {
+            // Reopened by the customer: back to the number's team (if it has one), keeping its agent.
+            conversation.TeamId = number.TeamId ?? conversation.TeamId;
+        }
+
         if (conversation.Status is ConversationStatus.Resolved or ConversationStatus.Snoozed)
         {
             conversation.Status = ConversationStatus.Open;

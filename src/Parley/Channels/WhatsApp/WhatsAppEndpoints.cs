@@ -32,6 +32,7 @@ public static partial class WhatsAppEndpoints
         numbers.MapPost("/", ConnectAsync);
         numbers.MapPatch("/{id:guid}", UpdateAsync);
         numbers.MapDelete("/{id:guid}", RemoveAsync);
+        numbers.MapBusinessProfileApi();
         return api;
     }
 

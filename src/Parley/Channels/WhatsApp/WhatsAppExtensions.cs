@@ -11,6 +11,7 @@ public static class WhatsAppExtensions
         var services = builder.Services;
         services.AddOptions<WhatsAppOptions>().BindConfiguration(WhatsAppOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<WhatsAppNumbers>();
+        services.AddScoped<BusinessProfiles>();
         services.AddScoped<WebhookRecorder>();
         services.AddScoped<DeadLetters>();
         services.AddScoped<OutboundMessages>();

@@ -26,6 +26,12 @@ public sealed class WhatsAppNumber
     /// <summary>Messages per second this number may send (Meta's default 80, up to 1,000 after an upgrade).</summary>
     public int Throughput { get; set; } = DefaultThroughput;
 
+    /// <summary>The team a new (or reopened) conversation on this number goes to.</summary>
+    public Guid? TeamId { get; set; }
+
+    /// <summary>The opening hours shown next to the business profile, as JSON; kept by Parley (the Cloud API has no such field).</summary>
+    public string? OpeningHours { get; set; }
+
     public required DateTime CreatedAt { get; init; }
     public DateTime? RemovedAt { get; set; }
 }
@@ -41,6 +47,8 @@ internal sealed class WhatsAppNumberConfiguration : IEntityTypeConfiguration<Wha
         builder.Property(n => n.AccessTokenProtected).HasMaxLength(4000);
         builder.HasIndex(n => n.PhoneNumberId).IsUnique().HasFilter("removed_at IS NULL");
         builder.HasIndex(n => n.WorkspaceId);
+        builder.Property(n => n.OpeningHours).HasMaxLength(2000);
         builder.HasOne<Workspace>().WithMany().HasForeignKey(n => n.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Parley.Teams.Team>().WithMany().HasForeignKey(n => n.TeamId).OnDelete(DeleteBehavior.SetNull);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Parley.Data;
@@ -6,12 +7,15 @@ using Parley.Identity;
 
 namespace Parley.Channels.WhatsApp;
 
-public sealed record WhatsAppNumberView(Guid Id, string PhoneNumberId, string WabaId, string DisplayPhoneNumber, int Throughput, DateTime CreatedAt);
+public sealed record WhatsAppNumberView(Guid Id, string PhoneNumberId, string WabaId, string DisplayPhoneNumber, int Throughput, Guid? TeamId, DateTime CreatedAt);
 
 public sealed record ConnectWhatsAppNumber(string? PhoneNumberId, string? WabaId, string? DisplayPhoneNumber, string? AccessToken, int? Throughput);
 
-/// <summary>What may change on a connected number: its throughput (when Meta raises it) and its access token (rotation).</summary>
-public sealed record UpdateWhatsAppNumber(int? Throughput, string? AccessToken);
+/// <summary>
+/// What may change on a connected number: its throughput (when Meta raises it), its access token (rotation)
+/// and its default team (<c>teamId</c>: a team's id, or <c>null</c> for none; left out, it stays).
+/// </summary>
+public sealed record UpdateWhatsAppNumber(int? Throughput, string? AccessToken, JsonElement TeamId);
 
 /// <summary>Connecting, listing, updating and removing the WhatsApp numbers of the current workspace.</summary>
 public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext workspace, AuditLog audit, Secrets secrets, TimeProvider clock)
@@ -20,7 +24,7 @@ public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext worksp
         await db.WhatsAppNumbers.AsNoTracking()
             .Where(n => n.RemovedAt == null)
             .OrderBy(n => n.CreatedAt)
-            .Select(n => new WhatsAppNumberView(n.Id, n.PhoneNumberId, n.WabaId, n.DisplayPhoneNumber, n.Throughput, n.CreatedAt))
+            .Select(n => new WhatsAppNumberView(n.Id, n.PhoneNumberId, n.WabaId, n.DisplayPhoneNumber, n.Throughput, n.TeamId, n.CreatedAt))
             .ToListAsync(cancellationToken);
 
     public async Task<Outcome<WhatsAppNumberView>> ConnectAsync(ConnectWhatsAppNumber request, CancellationToken cancellationToken)
@@ -68,7 +72,7 @@ public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext worksp
         db.WhatsAppNumbers.Add(number);
         audit.Add("whatsapp_number.connected", "whatsapp_number", number.Id, number.PhoneNumberId);
         await db.SaveChangesAsync(cancellationToken);
-        return new WhatsAppNumberView(number.Id, number.PhoneNumberId, number.WabaId, number.DisplayPhoneNumber, number.Throughput, number.CreatedAt);
+        return View(number);
     }
 
     public async Task<Outcome<WhatsAppNumberView>> UpdateAsync(Guid id, UpdateWhatsAppNumber request, CancellationToken cancellationToken)
@@ -79,9 +83,21 @@ public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext worksp
             return OperationError.NotFound;
         }
 
-        if (request.Throughput is null && request.AccessToken is null)
+        if (request.Throughput is null && request.AccessToken is null && request.TeamId.ValueKind == JsonValueKind.Undefined)
         {
-            return OperationError.Invalid("throughput", "Send throughput, accessToken or both.");
+            return OperationError.Invalid("throughput", "Send throughput, accessToken, teamId or several of them.");
+        }
+
+        Guid? teamId = null;
+        if (request.TeamId.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+        {
+            if (request.TeamId.ValueKind != JsonValueKind.String || !request.TeamId.TryGetGuid(out var parsed)
+                || !await db.Teams.AnyAsync(t => t.Id == parsed, cancellationToken))
+            {
+                return OperationError.Invalid("teamId", "teamId must be the id of a team of this workspace, or null for none.");
+            }
+
+            teamId = parsed;
         }
 
         if (request.Throughput is < 1 or > WhatsAppNumber.MaxThroughput)
@@ -106,8 +122,14 @@ public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext worksp
             audit.Add("whatsapp_number.token_replaced", "whatsapp_number", number.Id, number.PhoneNumberId);
         }
 
+        if (request.TeamId.ValueKind != JsonValueKind.Undefined && number.TeamId != teamId)
+        {
+            number.TeamId = teamId;
+            audit.Add("whatsapp_number.team_changed", "whatsapp_number", number.Id, teamId is null ? $"{number.PhoneNumberId}: no team" : $"{number.PhoneNumberId}: team {teamId}");
+        }
+
         await db.SaveChangesAsync(cancellationToken);
-        return new WhatsAppNumberView(number.Id, number.PhoneNumberId, number.WabaId, number.DisplayPhoneNumber, number.Throughput, number.CreatedAt);
+        return View(number);
     }
 
     public async Task<OperationError?> RemoveAsync(Guid id, CancellationToken cancellationToken)
@@ -123,6 +145,9 @@ public sealed partial class WhatsAppNumbers(ParleyDb db, WorkspaceContext worksp
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }
+
+    private static WhatsAppNumberView View(WhatsAppNumber number) =>
+        new(number.Id, number.PhoneNumberId, number.WabaId, number.DisplayPhoneNumber, number.Throughput, number.TeamId, number.CreatedAt);
 
     [GeneratedRegex(@"^\d{1,32}$")]
     private static partial Regex GraphId();

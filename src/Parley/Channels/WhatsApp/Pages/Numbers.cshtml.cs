@@ -1,21 +1,47 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Parley.Identity;
+using Parley.Teams;
 using Parley.Web;
 
 namespace Parley.Channels.WhatsApp.Pages;
 
 [Authorize(Policy = nameof(Permission.ManageChannels))]
-public sealed class NumbersModel(WhatsAppNumbers numbers) : PageModel
+public sealed class NumbersModel(WhatsAppNumbers numbers, TeamRoster roster) : PageModel
 {
     public IReadOnlyList<WhatsAppNumberView> Numbers { get; private set; } = [];
     public ConnectWhatsAppNumber Form { get; private set; } = new(null, null, null, null, null);
     public string? Error { get; private set; }
     public string? Connected { get; private set; }
+    public IReadOnlyList<TeamView> Teams { get; private set; } = [];
 
-    public async Task OnGetAsync(CancellationToken cancellationToken) =>
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
         Numbers = await numbers.ListAsync(cancellationToken);
+        Teams = await roster.ListAsync(cancellationToken);
+    }
+
+    /// <summary>The team the number's new (and reopened) conversations go to; none is an empty choice.</summary>
+    public async Task<IActionResult> OnPostTeamAsync(Guid id, Guid? teamId, CancellationToken cancellationToken)
+    {
+        var updated = await numbers.UpdateAsync(id, new UpdateWhatsAppNumber(null, null, JsonSerializer.SerializeToElement(teamId)), cancellationToken);
+        if (updated.Error is { Kind: ErrorKind.NotFound })
+        {
+            return NotFound();
+        }
+
+        if (updated.Error is { } error)
+        {
+            Error = error.Message;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            await OnGetAsync(cancellationToken);
+            return Page();
+        }
+
+        return RedirectToPage();
+    }
 
     public async Task<IActionResult> OnPostConnectAsync(string? phoneNumberId, string? wabaId, string? displayPhoneNumber, string? accessToken, CancellationToken cancellationToken)
     {
@@ -32,7 +58,7 @@ public sealed class NumbersModel(WhatsAppNumbers numbers) : PageModel
             Form = new(null, null, null, null, null);
         }
 
-        Numbers = await numbers.ListAsync(cancellationToken);
+        await OnGetAsync(cancellationToken);
         return Page();
     }
 
