@@ -40,6 +40,40 @@ public sealed class NumbersPageTests(ParleyAppFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Admin_ChangesThroughputAndToken_OnThePage_AndABadThroughputSaysTheLimits()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var id = await App.ConnectNumberAsync(workspace, "4" + Random.Shared.NextInt64(1_000_000_000));
+        var before = await App.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.WhatsAppNumbers), n => n.Id == id));
+        var browser = App.Browser();
+        await ParleyApp.SignInAsync(browser, workspace.Owner.Email, workspace.Owner.Password);
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, $"/w/{workspace.Slug}/whatsapp");
+        FormUrlEncodedContent Form(string throughput, string accessToken) => new(new Dictionary<string, string>
+        {
+            ["id"] = id.ToString(),
+            ["throughput"] = throughput,
+            ["accessToken"] = accessToken,
+            ["__RequestVerificationToken"] = token,
+        });
+
+        var tooFast = await browser.PostAsync($"/w/{workspace.Slug}/whatsapp?handler=settings", Form("5000", ""));
+        var saved = await browser.PostAsync($"/w/{workspace.Slug}/whatsapp?handler=settings", Form("250", "EAAG-new-token"));
+        var keptToken = await browser.PostAsync($"/w/{workspace.Slug}/whatsapp?handler=settings", Form("300", ""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooFast.StatusCode);
+        Assert.Contains("between 1 and 1000", await tooFast.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, keptToken.StatusCode);
+        var after = await App.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.WhatsAppNumbers), n => n.Id == id));
+        Assert.Equal(300, after.Throughput);
+        Assert.NotEqual(before.AccessTokenProtected, after.AccessTokenProtected);
+        var page = await browser.GetStringAsync($"/w/{workspace.Slug}/whatsapp");
+        Assert.DoesNotContain("EAAG-new-token", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ConnectingWithAMissingToken_SaysWhatIsNeeded()
     {
         var workspace = await App.CreateWorkspaceAsync();

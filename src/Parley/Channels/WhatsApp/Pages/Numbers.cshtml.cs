@@ -24,9 +24,16 @@ public sealed class NumbersModel(WhatsAppNumbers numbers, TeamRoster roster) : P
     }
 
     /// <summary>The team the number's new (and reopened) conversations go to; none is an empty choice.</summary>
-    public async Task<IActionResult> OnPostTeamAsync(Guid id, Guid? teamId, CancellationToken cancellationToken)
+    public Task<IActionResult> OnPostTeamAsync(Guid id, Guid? teamId, CancellationToken cancellationToken) =>
+        UpdateAsync(id, new UpdateWhatsAppNumber(null, null, JsonSerializer.SerializeToElement(teamId)), cancellationToken);
+
+    /// <summary>The number's throughput and, when one is given, a new access token (an empty field keeps the old one).</summary>
+    public Task<IActionResult> OnPostSettingsAsync(Guid id, int? throughput, string? accessToken, CancellationToken cancellationToken) =>
+        UpdateAsync(id, new UpdateWhatsAppNumber(throughput, string.IsNullOrWhiteSpace(accessToken) ? null : accessToken.Trim(), default), cancellationToken);
+
+    private async Task<IActionResult> UpdateAsync(Guid id, UpdateWhatsAppNumber update, CancellationToken cancellationToken)
     {
-        var updated = await numbers.UpdateAsync(id, new UpdateWhatsAppNumber(null, null, JsonSerializer.SerializeToElement(teamId)), cancellationToken);
+        var updated = await numbers.UpdateAsync(id, update, cancellationToken);
         if (updated.Error is { Kind: ErrorKind.NotFound })
         {
             return NotFound();
