@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Parley.Channels.WhatsApp;
+using Parley.Consent;
 using Parley.Identity;
 using Parley.Inbox;
 
@@ -55,6 +56,12 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<OutboxEntry> Outbox => Set<OutboxEntry>();
     public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
     public DbSet<MediaUpload> MediaUploads => Set<MediaUpload>();
+    public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
+    public DbSet<ConsentState> ConsentStates => Set<ConsentState>();
+    public DbSet<ConsentPurpose> ConsentPurposes => Set<ConsentPurpose>();
+    public DbSet<ConsentWording> ConsentWordings => Set<ConsentWording>();
+    public DbSet<ConsentSettings> ConsentSettings => Set<ConsentSettings>();
+    public DbSet<ConsentRequest> ConsentRequests => Set<ConsentRequest>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -72,6 +79,12 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<OutboxEntry>().HasQueryFilter(o => o.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<MediaFile>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<MediaUpload>().HasQueryFilter(u => u.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentRecord>().HasQueryFilter(r => r.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentState>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentPurpose>().HasQueryFilter(p => p.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentWording>().HasQueryFilter(w => w.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentSettings>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentRequest>().HasQueryFilter(r => r.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Localization;
 using Parley.Hosting;
 using Parley.Channels.WhatsApp;
+using Parley.Consent;
 using Parley.Identity;
 using Parley.Inbox;
 
@@ -59,6 +60,7 @@ public static class WebExtensions
         app.UseRequestLocalization();
         app.UseMiddleware<WorkspaceMiddleware>();
         app.UseAuthorization();
+        app.UseRateLimiter();
         return app;
     }
 
@@ -69,6 +71,7 @@ public static class WebExtensions
         api.MapWhatsAppApi();
         api.MapInboxApi();
         api.MapMediaApi();
+        api.MapConsentApi();
         return app;
     }
 
