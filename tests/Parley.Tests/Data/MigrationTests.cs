@@ -86,8 +86,14 @@ public sealed class MigrationTests
         var media = new Parley.Inbox.MediaFile { WorkspaceId = workspace.Id, MessageId = message.Id, WhatsAppNumberId = number.Id, ProviderMediaId = "998877", MimeType = "image/png", Size = 42, State = Parley.Inbox.MediaState.Stored, NextAttemptAt = at, CreatedAt = at };
         await using (var old = ContextFor(database))
         {
-            // The tables as migration 5 left them (the model's media_uploads does not exist yet).
-            old.AddRange(workspace, number, contact, conversation, message, media);
+            // The tables as migration 5 left them (the model's media_uploads does not exist yet). The message
+            // is written with the columns migration 5 knew; later migrations add columns the model has already.
+            old.AddRange(workspace, number, contact, conversation);
+            await old.SaveChangesAsync();
+            await old.Database.ExecuteSqlRawAsync(
+                "INSERT INTO messages (id, workspace_id, conversation_id, direction, type, content, status, created_at) VALUES ({0}, {1}, {2}, 'Inbound', 'image', {3}, 'Received', {4})",
+                message.Id, workspace.Id, conversation.Id, message.Content, at);
+            old.Add(media);
             await old.SaveChangesAsync();
         }
 
