@@ -89,14 +89,9 @@ public sealed class ConsentKeywords(ParleyDb db, WorkspaceContext workspace, Aud
     /// <summary>A cheap pre-check before any settings are loaded: keywords are single short words.</summary>
     public static bool MightBeKeyword(string body) => body.Length <= MaxKeywordLength + 8 && Normalise(body) is { Length: > 0 } word && !word.Contains(' ', StringComparison.Ordinal);
 
+    /// <summary>The workspace's own answer, else the built-in one in the keyword's language.</summary>
     public static string Reply(KeywordSettingsView settings, string keyword, bool start) =>
-        (start ? settings.StartReply : settings.StopReply) ?? (German.Contains(keyword)
-            ? start
-                ? "Sie erhalten wieder Angebote und Neuigkeiten von uns. Mit STOPP können Sie sich jederzeit abmelden."
-                : "Sie erhalten keine Werbenachrichten mehr von uns. Antworten Sie mit ANMELDEN, um sie wieder zu erhalten. Antworten auf Ihre Anfragen bekommen Sie weiterhin."
-            : start
-                ? "You will receive offers and news from us again. Reply STOP at any time to unsubscribe."
-                : "You will no longer receive marketing messages from us. Reply START to subscribe again. We will still answer your requests.");
+        (start ? settings.StartReply : settings.StopReply) ?? CustomerReplies.Keyword(German.Contains(keyword), start);
 
     private static string Normalise(string body) => body.Trim().TrimEnd('.', '!', '?').Trim().ToUpperInvariant();
 

@@ -38,7 +38,8 @@ public sealed class ConsentRequests(ParleyDb db, WorkspaceContext workspace, Tim
             return null;
         }
 
-        workspace.Enter(found.Id, slug, Role.Viewer, new Actor("anonymous", null));
+        // No slug: the visitor is not a member, so the layout offers no workspace navigation.
+        workspace.Enter(found.Id, null, Role.Viewer, new Actor("anonymous", null));
         var number = await db.WhatsAppNumbers.Where(n => n.RemovedAt == null).OrderBy(n => n.CreatedAt).Select(n => n.DisplayPhoneNumber).FirstOrDefaultAsync(cancellationToken);
         var names = Purposes.BuiltIn.ToDictionary(p => p.Key, p => p.Name);
         foreach (var custom in await db.ConsentPurposes.AsNoTracking().ToListAsync(cancellationToken))

@@ -93,9 +93,7 @@ public sealed partial class ConsentSignals(ParleyDb db, ConsentLedger ledger, Co
         var german = request.Language == "de";
         if (request.WaId != contact.WaId || request.ExpiresAt < clock.GetUtcNow().UtcDateTime)
         {
-            QueueReply(number, conversation, german
-                ? "Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte fordern Sie auf unserer Seite einen neuen an."
-                : "This code has expired or belongs to another number. Please request a new one on our page.");
+            QueueReply(number, conversation, CustomerReplies.CodeInvalid(german));
             return;
         }
 
@@ -105,9 +103,7 @@ public sealed partial class ConsentSignals(ParleyDb db, ConsentLedger ledger, Co
             purposes.Select(p => new ConsentChange(contact.Id, p.Purpose, true, "web", ConsentSources.WebForm, p.Text, sentAt, evidence, p.WordingId, p.Version)),
             onlyIfChanged: false, cancellationToken);
         (request.ConfirmedAt, request.ConfirmingMessageId, request.ContactId) = (clock.GetUtcNow().UtcDateTime, wamid, contact.Id);
-        QueueReply(number, conversation, german
-            ? "Danke, Ihre Einwilligung ist bestätigt. Sie können sie jederzeit widerrufen: Antworten Sie dazu mit STOPP."
-            : "Thank you, your consent is confirmed. You can withdraw it at any time: just reply STOP.");
+        QueueReply(number, conversation, CustomerReplies.Confirmed(german));
     }
 
     /// <summary>An answer through the normal outbox; the customer has just written, so the window is open.</summary>
@@ -133,4 +129,27 @@ public sealed partial class ConsentSignals(ParleyDb db, ConsentLedger ledger, Co
 
     [GeneratedRegex(@"OPT-[A-HJ-NP-Z2-9]{8}\b", RegexOptions.IgnoreCase)]
     private static partial Regex CodePattern();
+}
+
+/// <summary>
+/// What Parley answers a customer on WhatsApp, in the language they used (a keyword's) or chose (the
+/// consent page's). Not UI text: it goes to the customer, whatever language the staff use.
+/// </summary>
+public static class CustomerReplies
+{
+    public static string Keyword(bool german, bool start) => (german, start) switch
+    {
+        (true, true) => "Sie erhalten wieder Angebote und Neuigkeiten von uns. Mit STOPP können Sie sich jederzeit abmelden.",
+        (true, false) => "Sie erhalten keine Werbenachrichten mehr von uns. Antworten Sie mit ANMELDEN, um sie wieder zu erhalten. Antworten auf Ihre Anfragen bekommen Sie weiterhin.",
+        (false, true) => "You will receive offers and news from us again. Reply STOP at any time to unsubscribe.",
+        (false, false) => "You will no longer receive marketing messages from us. Reply START to subscribe again. We will still answer your requests.",
+    };
+
+    public static string Confirmed(bool german) => german
+        ? "Danke, Ihre Einwilligung ist bestätigt. Sie können sie jederzeit widerrufen: Antworten Sie dazu mit STOPP."
+        : "Thank you, your consent is confirmed. You can withdraw it at any time: just reply STOP.";
+
+    public static string CodeInvalid(bool german) => german
+        ? "Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte fordern Sie auf unserer Seite einen neuen an."
+        : "This code has expired or belongs to another number. Please request a new one on our page.";
 }
