@@ -41,6 +41,8 @@ public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFi
             ["channels"] = numberId,
             ["conversations"] = conversation,
             ["media"] = media.Id,
+            ["contacts"] = (await App.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+                Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Contacts), c => c.WorkspaceId == media.WorkspaceId))).Id,
         };
 
         var routes = ApiRoutes().Where(r => r.Pattern.Contains("{id", StringComparison.Ordinal)).ToList();

@@ -24,6 +24,12 @@ public sealed partial class TextsTests
         "Identity/Passwords.cs",
         "Channels/WhatsApp/Pages/*.cshtml.cs",
         "Channels/WhatsApp/WhatsAppNumbers.cs",
+        "Consent/Pages/*.cshtml.cs",
+        "Consent/ConsentLedger.cs",
+        "Consent/ConsentCatalog.cs",
+        "Consent/ConsentKeywords.cs",
+        "Consent/ConsentRequests.cs",
+        "Consent/Purposes.cs",
     ];
 
     /// <summary>Sentences in those files that no page shows.</summary>
