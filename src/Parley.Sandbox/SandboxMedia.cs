@@ -61,25 +61,55 @@ public sealed class SandboxMedia(TimeProvider clock)
             : null;
 
     /// <summary>
-    /// For the send endpoint: a media message by <c>id</c> must name media this number may use, of a type
-    /// that fits the message (a document may be anything); otherwise 131053 like Meta.
+    /// For the send endpoint: media named by <c>id</c> — a media message, a template's image/video/document
+    /// header parameter, an interactive message's media header — must be media this number may use, of a
+    /// type that fits (a document may be anything); otherwise 131053 like Meta.
     /// </summary>
     public IResult? CheckSendable(string phoneNumberId, string type, JsonObject content)
     {
-        if (type is not ("image" or "audio" or "video" or "document" or "sticker") || SandboxGraphApi.Text(content, "id") is not { } id)
+        foreach (var (kind, node) in MediaReferences(type, content))
         {
-            return null;
+            if (SandboxGraphApi.Text(node, "id") is not { } id)
+            {
+                continue;
+            }
+
+            if (Find(id, phoneNumberId) is not { } file)
+            {
+                return SandboxGraphApi.Error(131053, "Media upload error", $"Media with id '{id}' does not exist, has expired or was uploaded by another phone number. Upload the file again.");
+            }
+
+            var fileKind = Supported.FirstOrDefault(s => s.Mime == file.MimeType).Kind;
+            if (!(kind == "document" || fileKind == kind || (kind == "image" && fileKind is null && file.MimeType.StartsWith("image/", StringComparison.Ordinal))))
+            {
+                return SandboxGraphApi.Error(131053, "Media upload error", $"Media with id '{id}' is {file.MimeType}, which cannot be sent as {kind}.");
+            }
         }
 
-        if (Find(id, phoneNumberId) is not { } file)
-        {
-            return SandboxGraphApi.Error(131053, "Media upload error", $"Media with id '{id}' does not exist, has expired or was uploaded by another phone number. Upload the file again.");
-        }
+        return null;
+    }
 
-        var kind = Supported.FirstOrDefault(s => s.Mime == file.MimeType).Kind;
-        return type == "document" || kind == type || (type == "image" && kind is null && file.MimeType.StartsWith("image/", StringComparison.Ordinal))
-            ? null
-            : SandboxGraphApi.Error(131053, "Media upload error", $"Media with id '{id}' is {file.MimeType}, which cannot be sent as {type}.");
+    private static IEnumerable<(string Kind, JsonObject Node)> MediaReferences(string type, JsonObject content)
+    {
+        if (type is "image" or "audio" or "video" or "document" or "sticker")
+        {
+            yield return (type, content);
+        }
+        else if (type == "template" && content["components"] is JsonArray components)
+        {
+            foreach (var parameter in components.OfType<JsonObject>().SelectMany(c => (c["parameters"] as JsonArray)?.OfType<JsonObject>() ?? []))
+            {
+                if (SandboxGraphApi.Text(parameter, "type") is "image" or "video" or "document" && parameter[SandboxGraphApi.Text(parameter, "type")!] is JsonObject media)
+                {
+                    yield return (SandboxGraphApi.Text(parameter, "type")!, media);
+                }
+            }
+        }
+        else if (type == "interactive" && content["header"] is JsonObject header
+            && SandboxGraphApi.Text(header, "type") is "image" or "video" or "document" && header[SandboxGraphApi.Text(header, "type")!] is JsonObject media)
+        {
+            yield return (SandboxGraphApi.Text(header, "type")!, media);
+        }
     }
 
     public static RouteGroupBuilder MapSandboxMedia(RouteGroupBuilder graph)

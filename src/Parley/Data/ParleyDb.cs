@@ -4,6 +4,7 @@ using Parley.Channels.WhatsApp;
 using Parley.Consent;
 using Parley.Identity;
 using Parley.Inbox;
+using Parley.Teams;
 
 namespace Parley.Data;
 
@@ -56,6 +57,8 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<OutboxEntry> Outbox => Set<OutboxEntry>();
     public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
     public DbSet<MediaUpload> MediaUploads => Set<MediaUpload>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
     public DbSet<ConsentState> ConsentStates => Set<ConsentState>();
     public DbSet<ConsentPurpose> ConsentPurposes => Set<ConsentPurpose>();
@@ -79,6 +82,8 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<OutboxEntry>().HasQueryFilter(o => o.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<MediaFile>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<MediaUpload>().HasQueryFilter(u => u.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Team>().HasQueryFilter(t => t.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<TeamMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConsentRecord>().HasQueryFilter(r => r.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConsentState>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConsentPurpose>().HasQueryFilter(p => p.WorkspaceId == CurrentWorkspaceId);

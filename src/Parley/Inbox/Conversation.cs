@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Parley.Channels.WhatsApp;
 using Parley.Identity;
+using Parley.Teams;
 
 namespace Parley.Inbox;
 
@@ -26,6 +27,13 @@ public sealed class Conversation
     public required Guid ContactId { get; init; }
     public required Guid WhatsAppNumberId { get; init; }
     public ConversationStatus Status { get; set; } = ConversationStatus.Open;
+
+    /// <summary>The agent who answers this conversation; none means it waits in "unassigned".</summary>
+    public Guid? AssigneeId { get; set; }
+
+    /// <summary>The team responsible for it; its members see it under "my teams".</summary>
+    public Guid? TeamId { get; set; }
+
     public DateTime? LastInboundAt { get; set; }
     public required DateTime LastMessageAt { get; set; }
     public required DateTime CreatedAt { get; init; }
@@ -48,5 +56,7 @@ internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conve
         builder.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Contact>().WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<WhatsAppNumber>().WithMany().HasForeignKey(c => c.WhatsAppNumberId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<User>().WithMany().HasForeignKey(c => c.AssigneeId).OnDelete(DeleteBehavior.SetNull);
+        builder.HasOne<Team>().WithMany().HasForeignKey(c => c.TeamId).OnDelete(DeleteBehavior.SetNull);
     }
 }

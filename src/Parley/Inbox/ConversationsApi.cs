@@ -43,9 +43,10 @@ public static class ConversationsApi
                 + "Media (image, audio, video, document, sticker) takes exactly one of: \"mediaId\", the id of a file uploaded with "
                 + "POST /api/v1/media (Parley uploads it to WhatsApp for this conversation's number and sends WhatsApp's id; a document "
                 + "without \"filename\" gets the file's name); \"link\", a public http(s) URL; or \"id\", a media id this WhatsApp number "
-                + "uploaded itself. Outside the 24-hour window only templates are accepted (422). \"purpose\" (default \"service\") is checked "
-                + "against the contact's consent: marketing and every purpose but service need a current grant; a refused send is recorded "
-                + "as a failed message with its refusal and answered 422.");
+                + "uploaded itself. A template's image/video/document header parameter and an interactive message's media header take "
+                + "\"mediaId\" the same way. Outside the 24-hour window only templates are accepted (422). \"purpose\" (default \"service\") "
+                + "is checked against the contact's consent: marketing and every purpose but service need a current grant; a refused send is "
+                + "recorded as a failed message with its refusal and answered 422.");
         conversations.MapPost("/{id:guid}/read", MarkReadAsync).RequirePermission(Permission.SendMessages);
         return api;
     }

@@ -158,6 +158,70 @@ public sealed class MediaUploadTests(ParleyAppFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task UploadedFiles_InATemplateHeader_AndAnInteractiveHeader_ReachTheCustomerAsWhatsAppIds()
+    {
+        var (workspace, conversationId, customer, phoneNumberId) = await ConversationAsync();
+        var api = App.Api(workspace.AdminKey);
+        var photo = SandboxPhoto();
+        var photoId = (await (await UploadAsync(api, photo, "image/png", "Auto.png")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var pdfId = (await (await UploadAsync(api, "%PDF-1.4 Rechnung"u8.ToArray(), "application/pdf", "Rechnung.pdf")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        var template = await api.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new
+        {
+            type = "template",
+            template = new
+            {
+                name = "car_ready",
+                language = new { code = "de" },
+                components = new object[]
+                {
+                    new { type = "header", parameters = new[] { new { type = "image", image = new { mediaId = photoId } } } },
+                    new { type = "body", parameters = new[] { new { type = "text", text = "Frau Muster" }, new { type = "text", text = "M-PA 1234" } } },
+                },
+            },
+        });
+        var interactive = await api.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new
+        {
+            type = "interactive",
+            interactive = new
+            {
+                type = "button",
+                header = new { type = "document", document = new { mediaId = pdfId } },
+                body = new { text = "Ihre Rechnung. Passt alles?" },
+                action = new { buttons = new[] { new { type = "reply", reply = new { id = "ok", title = "Ja" } } } },
+            },
+        });
+        var wrongKind = await api.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new
+        {
+            type = "interactive",
+            interactive = new
+            {
+                type = "button",
+                header = new { type = "image", image = new { mediaId = pdfId } },
+                body = new { text = "Kein Bild" },
+                action = new { buttons = new[] { new { type = "reply", reply = new { id = "ok", title = "Ja" } } } },
+            },
+        });
+
+        Assert.Equal(HttpStatusCode.Accepted, template.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, interactive.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, wrongKind.StatusCode);
+        Assert.Contains("application/pdf", (await wrongKind.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("interactive.header.image.mediaId")[0].GetString(), StringComparison.Ordinal);
+        var received = await Eventually.ObjectAsync(async () =>
+        {
+            var phone = await App.Api(null).GetFromJsonAsync<JsonElement>($"/sandbox/api/messages?to={customer}");
+            var sent = phone.EnumerateArray().Where(m => m.GetProperty("type").GetString() is "template" or "interactive").ToList();
+            return sent.Count == 2 ? sent : null;
+        });
+        var header = received.Single(m => m.GetProperty("type").GetString() == "template").GetProperty("message").GetProperty("template")
+            .GetProperty("components")[0].GetProperty("parameters")[0].GetProperty("image");
+        Assert.False(header.TryGetProperty("mediaId", out _));
+        Assert.Equal(photo, await DownloadFromSandboxAsync(phoneNumberId, header.GetProperty("id").GetString()!));
+        var document = received.Single(m => m.GetProperty("type").GetString() == "interactive").GetProperty("message").GetProperty("interactive").GetProperty("header").GetProperty("document");
+        Assert.Equal("%PDF-1.4 Rechnung"u8.ToArray(), await DownloadFromSandboxAsync(phoneNumberId, document.GetProperty("id").GetString()!));
+    }
+
+    [Fact]
     public async Task Sandbox_MediaUpload_AnswersLikeMeta_AndSendsCheckTheId()
     {
         var (number, token) = await SandboxNumberAsync();

@@ -238,6 +238,95 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
     }
 
     [Fact]
+    public async Task ABurstToOneCustomer_KeepsToThePairLimit_WithoutARefusal_AndDoesNotHoldUpOtherCustomers()
+    {
+        // The pair limit scaled down: 3 messages at once, then one every half second (WhatsApp: 45 and 6 s);
+        // Parley keeps a wider margin than at full scale, where 3 % of 6 s covers the jitter of a send.
+        await using var app = new ParleyApp(null, new Dictionary<string, string?>
+        {
+            ["WhatsApp:PairBurst"] = "3",
+            ["WhatsApp:PairInterval"] = "00:00:00.600",
+            ["Sandbox:PairBurst"] = "3",
+            ["Sandbox:PairWindow"] = "00:00:00.500",
+        });
+        await app.InitializeAsync();
+        var workspace = await app.CreateWorkspaceAsync();
+        var (numberId, phoneNumberId) = await app.ConnectSandboxNumberAsync(workspace);
+        var (busy, other) = ("4917" + Random.Shared.Next(10_000_000, 99_999_999), "4916" + Random.Shared.Next(10_000_000, 99_999_999));
+        foreach (var customer in new[] { busy, other })
+        {
+            (await app.Api(null).PostAsJsonAsync("/sandbox/api/inbound", new { from = customer, phoneNumberId, type = "text", text = new { body = "Hallo!" } })).EnsureSuccessStatusCode();
+        }
+
+        var conversations = await Eventually.ObjectAsync(async () => await app.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.WhatsAppNumberId == numberId)
+            .Join(db.Contacts.IgnoreQueryFilters(), c => c.ContactId, k => k.Id, (c, k) => new { k.WaId, c.Id }).ToDictionaryAsync(r => r.WaId!, r => r.Id)) is { Count: 2 } found ? found : null);
+        var api = app.Api(workspace.AdminKey);
+        string[] texts = ["eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben"];
+        foreach (var text in texts)
+        {
+            (await api.PostAsJsonAsync($"/api/v1/conversations/{conversations[busy]}/messages", new { type = "text", text = new { body = text } })).EnsureSuccessStatusCode();
+            app.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        (await api.PostAsJsonAsync($"/api/v1/conversations/{conversations[other]}/messages", new { type = "text", text = new { body = "Für Sie" } })).EnsureSuccessStatusCode();
+
+        var otherReceived = await Eventually.ObjectAsync(async () => (await OutboundTextsAsync(app, other)) is { Count: 1 } texts ? texts : null);
+        var busyWhenOtherArrived = (await OutboundTextsAsync(app, busy)).Count;
+        var received = await Eventually.ObjectAsync(async () => (await OutboundTextsAsync(app, busy)) is { Count: 7 } all ? all : null);
+
+        Assert.Equal(texts, received);
+        Assert.True(busyWhenOtherArrived < texts.Length, "The other customer's message waited for the whole burst.");
+        var attempts = await app.WithDbAsync(db => db.Outbox.IgnoreQueryFilters().Where(o => o.WhatsAppNumberId == numberId).Select(o => o.Attempts).ToListAsync());
+        Assert.All(attempts, a => Assert.Equal(1, a)); // none was refused with 131056 and retried
+    }
+
+    [Fact]
+    public async Task AMessageWaitingForItsRetry_HoldsBackTheLaterOnesToThatCustomer()
+    {
+        // WhatsApp's pair limit (2 per second here) is only met reactively: Parley's own budget is off.
+        await using var app = new ParleyApp(null, new Dictionary<string, string?>
+        {
+            ["WhatsApp:PairBurst"] = "1000",
+            ["Sandbox:PairBurst"] = "2",
+            ["Sandbox:PairWindow"] = "00:00:01",
+        });
+        await app.InitializeAsync();
+        var workspace = await app.CreateWorkspaceAsync();
+        var (numberId, phoneNumberId) = await app.ConnectSandboxNumberAsync(workspace);
+        var customer = "4917" + Random.Shared.Next(10_000_000, 99_999_999);
+        (await app.Api(null).PostAsJsonAsync("/sandbox/api/inbound", new { from = customer, phoneNumberId, type = "text", text = new { body = "Hallo!" } })).EnsureSuccessStatusCode();
+        var conversationId = await Eventually.ValueAsync(async () => await app.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.WhatsAppNumberId == numberId).Select(c => (Guid?)c.Id).FirstOrDefaultAsync()));
+        var api = app.Api(workspace.AdminKey);
+        async Task SendAsync(string text)
+        {
+            (await api.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { type = "text", text = new { body = text } })).EnsureSuccessStatusCode();
+            app.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        foreach (var text in new[] { "eins", "zwei", "drei" })
+        {
+            await SendAsync(text);
+        }
+
+        // "drei" is refused (131056) and waits for its retry; WhatsApp's window has passed when "vier" is queued.
+        await Eventually.ValueAsync(async () => await app.WithDbAsync(db => db.Outbox.IgnoreQueryFilters().AnyAsync(o => o.WhatsAppNumberId == numberId && o.LastError != null && o.LastError.StartsWith("131056"))) ? true : (bool?)null);
+        await Task.Delay(1200);
+        await SendAsync("vier");
+        await Task.Delay(1500);
+        var whileWaiting = await OutboundTextsAsync(app, customer);
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        var received = await Eventually.ObjectAsync(async () => (await OutboundTextsAsync(app, customer)) is { Count: 4 } all ? all : null);
+
+        Assert.Equal(["eins", "zwei"], whileWaiting);
+        Assert.Equal(["eins", "zwei", "drei", "vier"], received);
+    }
+
+    private static async Task<List<string>> OutboundTextsAsync(ParleyApp app, string customer) =>
+        [.. (await app.Api(null).GetFromJsonAsync<JsonElement>($"/sandbox/api/messages?to={customer}")).EnumerateArray()
+            .Where(m => m.GetProperty("direction").GetString() == "outbound")
+            .Select(m => m.GetProperty("message").GetProperty("text").GetProperty("body").GetString()!)];
+
+    [Fact]
     public async Task PatchingANumber_SetsItsThroughput_AndItsNewTokenIsUsedForTheNextSend()
     {
         var (workspace, conversationId, _) = await ConversationWithSandboxCustomerAsync();

@@ -78,33 +78,35 @@ public sealed class MigrationTests
         var migrator = MigratorFor(database);
         Assert.Equal(5, await migrator.MigrateAsync(targetVersion: 5));
         var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
-        var workspace = new Workspace { Slug = "media-shop", Name = "Media Shop", CreatedAt = at };
-        var number = new Parley.Channels.WhatsApp.WhatsAppNumber { WorkspaceId = workspace.Id, PhoneNumberId = "4711", WabaId = "1", DisplayPhoneNumber = "+49 1", AccessTokenProtected = "x", CreatedAt = at };
-        var contact = new Parley.Inbox.Contact { WorkspaceId = workspace.Id, CreatedAt = at, UpdatedAt = at };
-        var conversation = new Parley.Inbox.Conversation { WorkspaceId = workspace.Id, ContactId = contact.Id, WhatsAppNumberId = number.Id, LastMessageAt = at, CreatedAt = at, UpdatedAt = at };
-        var message = new Parley.Inbox.Message { WorkspaceId = workspace.Id, ConversationId = conversation.Id, Direction = Parley.Inbox.MessageDirection.Inbound, Type = "image", Content = "{}", CreatedAt = at };
-        var media = new Parley.Inbox.MediaFile { WorkspaceId = workspace.Id, MessageId = message.Id, WhatsAppNumberId = number.Id, ProviderMediaId = "998877", MimeType = "image/png", Size = 42, State = Parley.Inbox.MediaState.Stored, NextAttemptAt = at, CreatedAt = at };
+        var (workspace, number, contact, conversation, message, media) = (Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7());
         await using (var old = ContextFor(database))
         {
-            // The tables as migration 5 left them (the model's media_uploads does not exist yet). The message
-            // is written with the columns migration 5 knew; later migrations add columns the model has already.
-            old.AddRange(workspace, number, contact, conversation);
-            await old.SaveChangesAsync();
+            // The rows as migration 5's tables take them, in SQL: today's model has columns those tables lack.
+            object Id(Guid id) => Settings(database).IsPostgres ? id : id.ToString().ToUpperInvariant();
+            await old.Database.ExecuteSqlRawAsync("INSERT INTO workspaces (id, slug, name, created_at) VALUES ({0}, 'media-shop', 'Media Shop', {1})", Id(workspace), at);
             await old.Database.ExecuteSqlRawAsync(
-                "INSERT INTO messages (id, workspace_id, conversation_id, direction, type, content, status, created_at) VALUES ({0}, {1}, {2}, 'Inbound', 'image', {3}, 'Received', {4})",
-                message.Id, workspace.Id, conversation.Id, message.Content, at);
-            old.Add(media);
-            await old.SaveChangesAsync();
+                "INSERT INTO whatsapp_numbers (id, workspace_id, phone_number_id, waba_id, display_phone_number, access_token_protected, throughput, created_at) VALUES ({0}, {1}, '4711', '1', '+49 1', 'x', 80, {2})",
+                Id(number), Id(workspace), at);
+            await old.Database.ExecuteSqlRawAsync("INSERT INTO contacts (id, workspace_id, created_at, updated_at) VALUES ({0}, {1}, {2}, {2})", Id(contact), Id(workspace), at);
+            await old.Database.ExecuteSqlRawAsync(
+                "INSERT INTO conversations (id, workspace_id, contact_id, whatsapp_number_id, status, last_message_at, created_at, updated_at) VALUES ({0}, {1}, {2}, {3}, 'Open', {4}, {4}, {4})",
+                Id(conversation), Id(workspace), Id(contact), Id(number), at);
+            await old.Database.ExecuteSqlRawAsync(
+                "INSERT INTO messages (id, workspace_id, conversation_id, direction, type, content, status, created_at) VALUES ({0}, {1}, {2}, 'Inbound', 'image', '{{}}', 'Received', {3})",
+                Id(message), Id(workspace), Id(conversation), at);
+            await old.Database.ExecuteSqlRawAsync(
+                "INSERT INTO media_files (id, workspace_id, message_id, whatsapp_number_id, provider_media_id, mime_type, size, state, attempts, next_attempt_at, created_at) VALUES ({0}, {1}, {2}, {3}, '998877', 'image/png', 42, 'Stored', 0, {4}, {4})",
+                Id(media), Id(workspace), Id(message), Id(number), at);
         }
 
         Assert.Equal(migrator.Scripts.Count - 5, await migrator.MigrateAsync());
 
         await using var db = ContextFor(database);
         var kept = await db.MediaFiles.IgnoreQueryFilters().SingleAsync();
-        Assert.Equal((media.Id, message.Id, number.Id, "998877", "image/png", 42L), (kept.Id, kept.MessageId, kept.WhatsAppNumberId, kept.ProviderMediaId, kept.MimeType, kept.Size));
-        db.MediaFiles.Add(new Parley.Inbox.MediaFile { WorkspaceId = workspace.Id, MimeType = "image/png", State = Parley.Inbox.MediaState.Stored, NextAttemptAt = at, CreatedAt = at });
+        Assert.Equal((media, message, number, "998877", "image/png", 42L), (kept.Id, kept.MessageId, kept.WhatsAppNumberId, kept.ProviderMediaId, kept.MimeType, kept.Size));
+        db.MediaFiles.Add(new Parley.Inbox.MediaFile { WorkspaceId = workspace, MimeType = "image/png", State = Parley.Inbox.MediaState.Stored, NextAttemptAt = at, CreatedAt = at });
         await db.SaveChangesAsync();
-        await db.Messages.IgnoreQueryFilters().Where(m => m.Id == message.Id).ExecuteDeleteAsync();
+        await db.Messages.IgnoreQueryFilters().Where(m => m.Id == message).ExecuteDeleteAsync();
         Assert.Equal(1, await db.MediaFiles.IgnoreQueryFilters().CountAsync()); // the inbound file went with its message; the upload stays
     }
 

@@ -16,12 +16,55 @@ public sealed class OutboundMedia(ParleyDb db, MediaStore store, GraphClient gra
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(30);
     public static readonly TimeSpan Margin = TimeSpan.FromDays(1);
 
-    /// <summary>The Parley media id in a stored media message's content (<c>{"mediaId":"…"}</c>), if it has one.</summary>
+    /// <summary>
+    /// Every place of a message's content (its type's object) that holds a file: the content itself for
+    /// a media message, a template's image/video/document header parameters, an interactive message's
+    /// media header. Field names it in errors; MediaType is the
+    /// WhatsApp media type whose rules apply.
+    /// </summary>
+    public static IEnumerable<(string Field, string MediaType, JsonObject Node)> Slots(string type, JsonNode? content)
+    {
+        if (MediaRules.IsMediaMessage(type) && content is JsonObject media)
+        {
+            yield return (type, type, media);
+        }
+        else if (type == "template" && content?["components"] is JsonArray components)
+        {
+            for (var i = 0; i < components.Count; i++)
+            {
+                if (components[i]?["parameters"] is not JsonArray parameters)
+                {
+                    continue;
+                }
+
+                for (var j = 0; j < parameters.Count; j++)
+                {
+                    if (parameters[j] is JsonObject parameter && Text(parameter, "type") is "image" or "video" or "document" && parameter[Text(parameter, "type")!] is JsonObject file)
+                    {
+                        var kind = Text(parameter, "type")!;
+                        yield return ($"template.components[{i}].parameters[{j}].{kind}", kind, file);
+                    }
+                }
+            }
+        }
+        else if (type == "interactive" && content?["header"] is JsonObject header
+            && Text(header, "type") is "image" or "video" or "document" && header[Text(header, "type")!] is JsonObject headerFile)
+        {
+            var kind = Text(header, "type")!;
+            yield return ($"interactive.header.{kind}", kind, headerFile);
+        }
+    }
+
+    /// <summary>The Parley media id a slot names (<c>{"mediaId":"…"}</c>), if it does.</summary>
+    public static Guid? ParleyMediaId(JsonObject slot) =>
+        Text(slot, "mediaId") is { } text && Guid.TryParse(text, out var id) ? id : null;
+
+    /// <summary>The Parley media id of a media message (not of headers), for showing the file it sent.</summary>
     public static Guid? ParleyMediaId(string type, JsonNode content) =>
-        MediaRules.IsMediaMessage(type)
-        && content is JsonObject media && media["mediaId"] is JsonValue value && value.TryGetValue<string>(out var text) && Guid.TryParse(text, out var id)
-            ? id
-            : null;
+        MediaRules.IsMediaMessage(type) && content is JsonObject media ? ParleyMediaId(media) : null;
+
+    private static string? Text(JsonObject node, string property) =>
+        node[property] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     /// <summary>
     /// <see cref="GraphUploaded"/> with the id to send, or why not: WhatsApp's refusal, an unreachable

@@ -63,10 +63,15 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
         {
             return OperationError.Invalid(problem.Field, problem.Message);
         }
-        else if (MediaRules.IsMediaMessage(type) && Text(content, "mediaId") is { } mediaId
-            && await StoredFileProblemAsync(type, content, mediaId, cancellationToken) is { } fileProblem)
+        else
         {
-            return fileProblem;
+            foreach (var (field, mediaType, slot) in OutboundMedia.Slots(type, content))
+            {
+                if (Text(slot, "mediaId") is { } mediaId && await StoredFileProblemAsync(field, mediaType, slot, mediaId, cancellationToken) is { } fileProblem)
+                {
+                    return fileProblem;
+                }
+            }
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -133,9 +138,9 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
     /// A file from Parley's media store must be this workspace's, stored, and of a type and size that
     /// WhatsApp sends as <paramref name="type"/>. A document without a filename gets the file's name.
     /// </summary>
-    private async Task<OperationError?> StoredFileProblemAsync(string type, JsonObject content, string mediaId, CancellationToken cancellationToken)
+    private async Task<OperationError?> StoredFileProblemAsync(string slot, string type, JsonObject content, string mediaId, CancellationToken cancellationToken)
     {
-        var field = $"{type}.mediaId";
+        var field = $"{slot}.mediaId";
         var file = Guid.TryParse(mediaId, out var id)
             ? await db.MediaFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id, cancellationToken)
             : null;

@@ -18,7 +18,7 @@ namespace Parley.Channels.WhatsApp;
 /// reconcile through <c>biz_opaque_callback_data</c> — none is sent a second time.
 /// </summary>
 public sealed partial class OutboxDispatcher(
-    IServiceScopeFactory scopes, OutboxBell bell, IOptions<WhatsAppOptions> options, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+    IServiceScopeFactory scopes, OutboxBell bell, IOptions<WhatsAppOptions> options, DatabaseSettings settings, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     public const string OutcomeUnknown = "Outcome unknown";
 
@@ -27,6 +27,7 @@ public sealed partial class OutboxDispatcher(
 
     private readonly ConcurrentDictionary<Guid, Task> workers = new();
     private readonly ConcurrentDictionary<Guid, Pacer> pacers = new();
+    private readonly PairBudget pairs = new(clock, options.Value.PairBurst, options.Value.PairInterval);
 
     /// <summary>Sends this process is waiting on right now: still in flight, but not ambiguous.</summary>
     private readonly ConcurrentDictionary<Guid, byte> live = new();
@@ -87,6 +88,13 @@ public sealed partial class OutboxDispatcher(
 
     private async Task DrainAsync(Guid numberId, CancellationToken cancellationToken)
     {
+        // One node drains a number, so its throughput holds across nodes; the others look again later.
+        await using var drainer = await NodeLock.TryAcquireAsync(settings, "outbox", numberId, cancellationToken);
+        if (drainer is null)
+        {
+            return;
+        }
+
         var pacer = pacers.GetOrAdd(numberId, _ => new Pacer(clock));
         using var slots = new SemaphoreSlim(ChunksInFlight);
         var chunks = new List<Task>();
@@ -105,12 +113,22 @@ public sealed partial class OutboxDispatcher(
 
                     // About a second's worth, so a changed throughput counts from the next second. Rows a
                     // running chunk holds are skipped, so nothing is picked twice, and so are conversations
-                    // a running chunk is sending to, so one customer's messages go out in order.
+                    // a running chunk is sending to, so one customer's messages go out in order. Customers
+                    // whose pair budget is spent, or whose earlier message waits for a retry, are left out
+                    // in the query, so they cannot crowd out others.
                     var held = live.Count;
                     var limit = Math.Clamp(throughput, 1, 512);
+                    var waiting = pairs.Exhausted();
+
+                    // A message waiting for its retry holds back the later ones to the same customer, in order.
+                    waiting.AddRange(await db.Outbox.IgnoreQueryFilters()
+                        .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending && o.NextAttemptAt > now)
+                        .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => m.ConversationId)
+                        .Distinct().ToListAsync(cancellationToken));
                     due = (await db.Outbox.IgnoreQueryFilters()
                         .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending && o.NextAttemptAt <= now)
                         .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => new { o.CreatedAt, o.MessageId, m.ConversationId })
+                        .Where(o => !waiting.Contains(o.ConversationId))
                         .OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId)
                         .Take(limit + held).ToListAsync(cancellationToken))
                         .Where(o => !live.ContainsKey(o.MessageId) && !sendingTo.ContainsKey(o.ConversationId))
@@ -144,10 +162,11 @@ public sealed partial class OutboxDispatcher(
 
     /// <summary>
     /// Chunks spanning at most ~50 ms of the number's budget (16 messages at 1,000/s, 4 at 80/s). All of
-    /// a conversation's messages go into one chunk, which sends them in order; what does not fit waits
-    /// for the next round.
+    /// a conversation's messages go into one chunk, which sends them in order; what does not fit, or
+    /// finds the customer's pair budget spent, waits for a later round (and so do that customer's later
+    /// messages).
     /// </summary>
-    private static List<(Guid MessageId, Guid ConversationId)[]> Chunk(List<(Guid MessageId, Guid ConversationId)> due, int size)
+    private List<(Guid MessageId, Guid ConversationId)[]> Chunk(List<(Guid MessageId, Guid ConversationId)> due, int size)
     {
         var chunks = new List<List<(Guid MessageId, Guid ConversationId)>>();
         var chunkOf = new Dictionary<Guid, int>();
@@ -170,17 +189,17 @@ public sealed partial class OutboxDispatcher(
                 index = chunkOf[row.ConversationId] = chunks.Count - 1;
             }
 
-            if (chunks[index].Count < size)
+            if (chunks[index].Count < size && pairs.TryTake(row.ConversationId))
             {
                 chunks[index].Add(row);
             }
             else
             {
-                chunkOf[row.ConversationId] = -1; // full: this conversation's later messages wait, in order
+                chunkOf[row.ConversationId] = -1; // full or out of pair budget: its later messages wait, in order
             }
         }
 
-        return [.. chunks.Select(c => c.ToArray())];
+        return [.. chunks.Where(c => c.Count > 0).Select(c => c.ToArray())];
     }
 
     private async Task SendChunkAsync((Guid MessageId, Guid ConversationId)[] chunk, Pacer pacer, int throughput, SemaphoreSlim slots)
@@ -253,15 +272,21 @@ public sealed partial class OutboxDispatcher(
 public sealed class OutboxBell : Bell;
 
 /// <summary>Sends a chunk of one number's outbox rows and records what WhatsApp answered.</summary>
-public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, ConsentSignals consent, TimeProvider clock)
+public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, DatabaseSettings settings, ConsentSignals consent, TimeProvider clock)
 {
-    /// <summary>Sends the rows that are still pending; <paramref name="pace"/> is awaited once per message, before any is marked in flight.</summary>
+    /// <summary>
+    /// Sends the rows that are still pending; <paramref name="pace"/> is awaited once per message, before
+    /// any is marked in flight. On PostgreSQL the rows are claimed (<c>FOR UPDATE SKIP LOCKED</c>) until
+    /// they are marked, so even two nodes that both picked a row cannot both send it.
+    /// </summary>
     public async Task SendAsync(IReadOnlyList<Guid> messageIds, Func<CancellationToken, Task> pace, CancellationToken cancellationToken)
     {
-        var entries = await db.Outbox.IgnoreQueryFilters()
-            .Where(o => messageIds.Contains(o.MessageId) && o.State == OutboxState.Pending)
-            .OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId)
-            .ToListAsync(cancellationToken);
+        await using var claim = settings.IsPostgres ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var ids = messageIds.ToArray();
+        var pending = settings.IsPostgres
+            ? db.Outbox.FromSql($"SELECT * FROM outbox WHERE message_id = ANY({ids}) AND state = 'Pending' FOR UPDATE SKIP LOCKED")
+            : db.Outbox.Where(o => ids.Contains(o.MessageId) && o.State == OutboxState.Pending);
+        var entries = (await pending.IgnoreQueryFilters().ToListAsync(cancellationToken)).OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId).ToList();
         if (entries.Count == 0)
         {
             return;
@@ -269,7 +294,6 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
 
         // One number's rows, so one workspace.
         workspace.Enter(entries[0].WorkspaceId, null, Role.Owner, Actor.System);
-        var ids = entries.Select(e => e.MessageId).ToList();
         var rows = await db.Messages.Where(m => ids.Contains(m.Id))
             .Join(db.Conversations, m => m.ConversationId, c => c.Id, (m, c) => new { Message = m, c.ContactId })
             .Join(db.Contacts, r => r.ContactId, k => k.Id, (r, k) => new { r.Message, Contact = k })
@@ -284,6 +308,7 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             }
 
             await db.SaveChangesAsync(cancellationToken);
+            await (claim?.CommitAsync(cancellationToken) ?? Task.CompletedTask);
             return;
         }
 
@@ -313,6 +338,7 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await (claim?.CommitAsync(cancellationToken) ?? Task.CompletedTask);
 
         // Different customers at once; one customer's messages one after the other, in order.
         var results = new GraphResult[sends.Count];
@@ -380,33 +406,37 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
     }
 
     /// <summary>
-    /// The content as it goes out: a file from Parley's media store becomes this number's WhatsApp media
-    /// id. Uploading is safe to repeat, so its failures are retried or given up like a refused send
-    /// (recorded on the row, and null returned).
+    /// The content as it goes out: every file from Parley's media store (a media message, a template's or
+    /// interactive message's header) becomes this number's WhatsApp media id. Uploading is safe to repeat,
+    /// so its failures are retried or given up like a refused send (recorded on the row, and null returned).
     /// </summary>
     private async Task<JsonNode?> PrepareAsync(OutboxEntry entry, Message message, WhatsAppNumber number, CancellationToken cancellationToken)
     {
         var content = JsonNode.Parse(message.Content)!;
-        if (OutboundMedia.ParleyMediaId(message.Type, content) is not { } mediaFileId || content is not JsonObject file)
+        foreach (var (_, _, slot) in OutboundMedia.Slots(message.Type, content).ToList())
         {
-            return content;
+            if (OutboundMedia.ParleyMediaId(slot) is not { } mediaFileId)
+            {
+                continue;
+            }
+
+            var prepared = await media.MediaIdForAsync(mediaFileId, number, cancellationToken);
+            if (prepared is GraphUnreachable unreachable && entry.Attempts >= SendPolicy.MaxAttempts)
+            {
+                // Nothing was sent yet, so unlike a send this can give up: the message fails visibly.
+                prepared = new GraphRefused(131053, "Media upload error", $"The file could not be uploaded to WhatsApp after {entry.Attempts} attempts: {unreachable.Reason}", 0);
+            }
+
+            if (prepared is not GraphUploaded uploaded)
+            {
+                Record(entry, message, prepared, clock.GetUtcNow().UtcDateTime);
+                return null;
+            }
+
+            slot.Remove("mediaId");
+            slot["id"] = uploaded.MediaId;
         }
 
-        var prepared = await media.MediaIdForAsync(mediaFileId, number, cancellationToken);
-        if (prepared is GraphUnreachable unreachable && entry.Attempts >= SendPolicy.MaxAttempts)
-        {
-            // Nothing was sent yet, so unlike a send this can give up: the message fails visibly.
-            prepared = new GraphRefused(131053, "Media upload error", $"The file could not be uploaded to WhatsApp after {entry.Attempts} attempts: {unreachable.Reason}", 0);
-        }
-
-        if (prepared is not GraphUploaded uploaded)
-        {
-            Record(entry, message, prepared, clock.GetUtcNow().UtcDateTime);
-            return null;
-        }
-
-        file.Remove("mediaId");
-        file["id"] = uploaded.MediaId;
         return content;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Parley.Identity;
 
 namespace Parley.Channels.WhatsApp;
 
@@ -17,6 +18,9 @@ public sealed class WebhookDelivery
     public int Attempts { get; set; }
     public string? LastError { get; set; }
     public DateTime? DeadAt { get; set; }
+
+    /// <summary>For a dead letter: the workspace whose number its body names, whose admins may see and replay it.</summary>
+    public Guid? WorkspaceId { get; set; }
 }
 
 internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<WebhookDelivery>
@@ -27,5 +31,6 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         builder.Property(d => d.Id).ValueGeneratedOnAdd();
         builder.Property(d => d.LastError).HasMaxLength(2000);
         builder.HasIndex(d => d.ProcessedAt);
+        builder.HasOne<Workspace>().WithMany().HasForeignKey(d => d.WorkspaceId).OnDelete(DeleteBehavior.SetNull);
     }
 }

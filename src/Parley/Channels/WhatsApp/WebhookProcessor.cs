@@ -137,6 +137,17 @@ public sealed partial class WebhookProcessor(
             }
         }
 
+        if (deliveries.Any(d => d.DeadAt == now))
+        {
+            // Rare: attribute each new dead letter to the workspace its body names, for that workspace's admins.
+            var owners = await db.WhatsAppNumbers.IgnoreQueryFilters().Where(n => n.RemovedAt == null)
+                .ToDictionaryAsync(n => n.PhoneNumberId, n => n.WorkspaceId, cancellationToken);
+            foreach (var delivery in deliveries.Where(d => d.DeadAt == now))
+            {
+                delivery.WorkspaceId = DeadLetters.Owner(delivery.Body, owners);
+            }
+        }
+
         await db.SaveChangesAsync(CancellationToken.None);
 
         return (deliveries.Count, failed.Count);

@@ -29,4 +29,12 @@ public sealed class WhatsAppOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:30", "7.00:00:00", ErrorMessage = "WhatsApp:ReconcileWindow must lie between 30 seconds and 7 days.")]
     public TimeSpan ReconcileWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>WhatsApp's pair rate limit: messages a number may send one customer in a burst (Meta: 45)...</summary>
+    [Range(1, 1000, ErrorMessage = "WhatsApp:PairBurst must lie between 1 and 1000.")]
+    public int PairBurst { get; set; } = 45;
+
+    /// <summary>...after which one more every this long (Meta: 6 seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "WhatsApp:PairInterval must lie between 10 milliseconds and 1 hour.")]
+    public TimeSpan PairInterval { get; set; } = TimeSpan.FromSeconds(6);
 }
