@@ -98,6 +98,27 @@ public sealed class ObjectionTests(ParleyAppFixture fixture) : IClassFixture<Par
     }
 
     [Fact]
+    public async Task AQuickReplyButtonLabelledStop_IsAnObjectionToo()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var phoneNumberId = "6" + Random.Shared.NextInt64(1_000_000_000);
+        await App.ConnectNumberAsync(workspace, phoneNumberId);
+        var body = $$$"""
+            {"object":"whatsapp_business_account","entry":[{"id":"100200300","changes":[{"field":"messages","value":{
+              "messaging_product":"whatsapp","metadata":{"display_phone_number":"49301234567","phone_number_id":"{{{phoneNumberId}}}"},
+              "contacts":[{"profile":{"name":"Erika"},"wa_id":"491700000088"}],
+              "messages":[{"from":"491700000088","id":"wamid.button{{{phoneNumberId}}}","timestamp":"{{{App.Clock.GetUtcNow().ToUnixTimeSeconds()}}}","type":"button",
+                "context":{"from":"49301234567","id":"wamid.offer"},"button":{"payload":"STOP","text":"Stopp"}}]}}]}]}
+            """;
+
+        Assert.Equal(HttpStatusCode.OK, (await App.PostWebhookAsync(body)).StatusCode);
+        await App.WaitForWebhooksAsync();
+
+        var record = await App.WithDbAsync(db => db.ConsentRecords.IgnoreQueryFilters().SingleAsync(r => db.Contacts.IgnoreQueryFilters().Any(c => c.Id == r.ContactId && c.WaId == "491700000088")));
+        Assert.Equal(("marketing", false, "keyword", "Stopp"), (record.Purpose, record.Granted, record.Source, record.Wording));
+    }
+
+    [Fact]
     public async Task WhatsAppsUserPreferencesStop_WithdrawsMarketing_AndResumeRestoresOnlyWhatItStopped()
     {
         var customer = await App.SandboxCustomerAsync();

@@ -215,7 +215,14 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             Remember(contact);
         }
 
-        if (type == "text" && message.TryGetProperty("text", out var text) && WebhookPayload.Text(text, "body") is { } body)
+        // What the customer typed, or the label of a template's quick-reply button they tapped (e.g. "STOP").
+        var said = type switch
+        {
+            "text" when message.TryGetProperty("text", out var text) => WebhookPayload.Text(text, "body"),
+            "button" when message.TryGetProperty("button", out var button) => WebhookPayload.Text(button, "text"),
+            _ => null,
+        };
+        if (said is { } body)
         {
             await consent.OnInboundTextAsync(number, contact, conversation, wamid, body, sentAt, cancellationToken);
         }
