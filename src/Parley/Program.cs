@@ -1,4 +1,5 @@
 using Parley.Channels.WhatsApp;
+using Parley.Consent;
 using Parley.Data;
 using Parley.Hosting;
 using Parley.Identity;
@@ -14,6 +15,7 @@ return await ParleyHost.RunAsync(
         builder.AddIdentityFeature();
         builder.AddWhatsApp();
         builder.AddTeams();
+        builder.AddConsent();
         builder.AddWeb();
     },
     app =>

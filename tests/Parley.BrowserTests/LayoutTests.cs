@@ -58,6 +58,12 @@ public sealed class LayoutTests(BrowserFixture fixture)
         await CheckAsync(page, size, "availability");
         await OpenAsync(page, "/w/demo/audit-log");
         await CheckAsync(page, size, "audit-log");
+        await OpenAsync(page, "/w/demo/consent");
+        await CheckAsync(page, size, "consent");
+        await OpenAsync(page, "/w/demo/consent/contact");
+        await CheckAsync(page, size, "consent-records");
+        await OpenAsync(page, "/c/demo");
+        await CheckAsync(page, size, "consent-page");
         await OpenAsync(page, "/account");
         await CheckAsync(page, size, "account");
         await OpenAsync(page, "/w/demo/no-such-page", status: 404);

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Parley.Channels.WhatsApp;
+using Parley.Consent;
 using Parley.Identity;
 using Parley.Inbox;
 using Parley.Teams;
@@ -59,6 +60,12 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<Team> Teams => Set<Team>();
     public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
     public DbSet<Agent> Agents => Set<Agent>();
+    public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
+    public DbSet<ConsentState> ConsentStates => Set<ConsentState>();
+    public DbSet<ConsentPurpose> ConsentPurposes => Set<ConsentPurpose>();
+    public DbSet<ConsentWording> ConsentWordings => Set<ConsentWording>();
+    public DbSet<ConsentSettings> ConsentSettings => Set<ConsentSettings>();
+    public DbSet<ConsentRequest> ConsentRequests => Set<ConsentRequest>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -79,6 +86,12 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<Team>().HasQueryFilter(t => t.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<TeamMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Agent>().HasQueryFilter(a => a.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentRecord>().HasQueryFilter(r => r.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentState>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentPurpose>().HasQueryFilter(p => p.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentWording>().HasQueryFilter(w => w.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentSettings>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentRequest>().HasQueryFilter(r => r.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }

@@ -50,6 +50,13 @@ public sealed class DemoMode(IOptions<ParleyOptions> options, DatabaseSettings d
                 new ConnectWhatsAppNumber(number.PhoneNumberId, number.WabaId, number.DisplayPhoneNumber, number.AccessToken, null), cancellationToken);
         }
 
+        // Wordings, so the public consent page (/c/demo) can be tried at once.
+        var catalog = scope.ServiceProvider.GetRequiredService<Consent.ConsentCatalog>();
+        await catalog.AddWordingAsync(Consent.Purposes.Marketing, new("de", "Ja, ich möchte Angebote und Neuigkeiten von Demo per WhatsApp erhalten. Ich kann das jederzeit mit STOPP widerrufen."), cancellationToken);
+        await catalog.AddWordingAsync(Consent.Purposes.Marketing, new("en", "Yes, I would like to receive offers and news from Demo on WhatsApp. I can withdraw this at any time by sending STOP."), cancellationToken);
+        await catalog.AddWordingAsync(Consent.Purposes.Appointments, new("de", "Ja, Demo darf mir Terminbestätigungen und Erinnerungen per WhatsApp schicken."), cancellationToken);
+        await catalog.AddWordingAsync(Consent.Purposes.Appointments, new("en", "Yes, Demo may send me booking confirmations and reminders on WhatsApp."), cancellationToken);
+
         return owner.Value?.InitialPassword;
     }
 }

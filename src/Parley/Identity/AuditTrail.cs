@@ -28,12 +28,50 @@ public sealed record AuditCursor(DateTime At, Guid Id)
 }
 
 /// <summary>
+/// Which entries to show: <see cref="Action"/> matches the start of the action (<c>consent.</c> finds every
+/// consent entry); <see cref="From"/> and <see cref="To"/> bound the time (UTC, from inclusive, to exclusive).
+/// </summary>
+public sealed record AuditFilter(string? Action = null, string? ActorKind = null, DateTime? From = null, DateTime? To = null)
+{
+    public static readonly AuditFilter None = new();
+
+    public static readonly string[] ActorKinds = ["user", "apikey", "system", "cli", "anonymous"];
+
+    /// <summary>The filter from query parameters, or the parameter that is wrong and why.</summary>
+    public static (AuditFilter? Filter, string? Parameter, string? Problem) Parse(string? action, string? actor, DateTime? from, DateTime? to)
+    {
+        if (action?.Length > 64)
+        {
+            return (null, "action", "action has at most 64 characters.");
+        }
+
+        if (actor is not null && !ActorKinds.Contains(actor))
+        {
+            return (null, "actor", "actor is one of user, apikey, system, cli, anonymous.");
+        }
+
+        if (from is not null && to is not null && from >= to)
+        {
+            return (null, "to", "to must lie after from.");
+        }
+
+        return (new AuditFilter(string.IsNullOrWhiteSpace(action) ? null : action.Trim(), actor, from?.ToUniversalTime(), to?.ToUniversalTime()), null, null);
+    }
+
+    public override string ToString() =>
+        string.Join(' ', new[] { Action is null ? null : $"action={Action}", ActorKind is null ? null : $"actor={ActorKind}", From is null ? null : $"from={From:O}", To is null ? null : $"to={To:O}" }.Where(p => p is not null));
+}
+
+/// <summary>
 /// Reads the audit log of the current workspace: its own entries plus the account entries (sign-ins,
 /// password changes) of its current members.
 /// </summary>
 public sealed class AuditTrail(ParleyDb db, WorkspaceContext workspace)
 {
-    public async Task<AuditPage> PageAsync(AuditCursor? before, int limit, CancellationToken cancellationToken)
+    public Task<AuditPage> PageAsync(AuditCursor? before, int limit, CancellationToken cancellationToken) =>
+        PageAsync(AuditFilter.None, before, limit, cancellationToken);
+
+    public async Task<AuditPage> PageAsync(AuditFilter filter, AuditCursor? before, int limit, CancellationToken cancellationToken)
     {
         var workspaceId = workspace.RequiredWorkspaceId;
         // IgnoreQueryFilters lifts the filters of the whole query, subqueries included, so the
@@ -41,6 +79,26 @@ public sealed class AuditTrail(ParleyDb db, WorkspaceContext workspace)
         var query = db.AuditEntries.IgnoreQueryFilters().AsNoTracking()
             .Where(a => a.WorkspaceId == workspaceId
                 || (a.WorkspaceId == null && db.Memberships.Any(m => m.WorkspaceId == workspaceId && m.UserId == a.ActorId)));
+        if (filter.Action is { } action)
+        {
+            query = query.Where(a => a.Action.StartsWith(action));
+        }
+
+        if (filter.ActorKind is { } actorKind)
+        {
+            query = query.Where(a => a.ActorKind == actorKind);
+        }
+
+        if (filter.From is { } from)
+        {
+            query = query.Where(a => a.At >= from);
+        }
+
+        if (filter.To is { } to)
+        {
+            query = query.Where(a => a.At < to);
+        }
+
         if (before is not null)
         {
             query = query.Where(a => a.At < before.At || (a.At == before.At && a.Id.CompareTo(before.Id) < 0));
@@ -60,5 +118,16 @@ public sealed class AuditTrail(ParleyDb db, WorkspaceContext workspace)
         }
 
         return new AuditPage(items, next);
+    }
+
+    /// <summary>Display names of the people and API keys that acted in <paramref name="entries"/> (former ones are missing).</summary>
+    public async Task<(Dictionary<Guid, string> Users, Dictionary<Guid, string> Keys)> ActorNamesAsync(IEnumerable<AuditEntryView> entries, CancellationToken cancellationToken)
+    {
+        var list = entries.Where(e => e.ActorId is not null).ToList();
+        var userIds = list.Where(e => e.ActorKind == "user").Select(e => e.ActorId!.Value).Distinct().ToList();
+        var keyIds = list.Where(e => e.ActorKind == "apikey").Select(e => e.ActorId!.Value).Distinct().ToList();
+        var users = userIds.Count == 0 ? [] : await db.Users.Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, cancellationToken);
+        var keys = keyIds.Count == 0 ? [] : await db.ApiKeys.Where(k => keyIds.Contains(k.Id)).ToDictionaryAsync(k => k.Id, k => k.Name, cancellationToken);
+        return (users, keys);
     }
 }

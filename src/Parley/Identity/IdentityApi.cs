@@ -35,7 +35,10 @@ public static class IdentityApi
         keys.MapPost("/", CreateApiKey);
         keys.MapDelete("/{id:guid}", RevokeApiKey);
 
-        api.MapGet("/audit-log", GetAuditLog).RequirePermission(Permission.ViewAuditLog).WithTags("Audit log");
+        var auditLog = api.MapGroup("/audit-log").RequirePermission(Permission.ViewAuditLog).WithTags("Audit log");
+        auditLog.MapGet("/", GetAuditLog)
+            .WithDescription("Newest first. Filters: action (the start of the action, e.g. consent.), actor (user, apikey, system, cli, anonymous), from and to (UTC).");
+        auditLog.MapGet("/export", ExportAuditLog).WithSummary("The audit log as CSV, with the same filters");
         return api;
     }
 
@@ -82,8 +85,14 @@ public static class IdentityApi
     }
 
     private static async Task<Results<Ok<AuditPage>, ProblemHttpResult>> GetAuditLog(
-        AuditTrail trail, string? before, int? limit, CancellationToken ct)
+        AuditTrail trail, string? before, int? limit, string? action, string? actor, DateTime? from, DateTime? to, CancellationToken ct)
     {
+        var (filter, parameter, problem) = AuditFilter.Parse(action, actor, from, to);
+        if (filter is null)
+        {
+            return ApiProblems.BadQuery(parameter!, problem!);
+        }
+
         if (limit is < 1 or > 500)
         {
             return ApiProblems.BadQuery("limit", "limit must lie between 1 and 500.");
@@ -95,6 +104,20 @@ public static class IdentityApi
             return ApiProblems.BadQuery("before", "before must be the nextBefore value of a previous page.");
         }
 
-        return TypedResults.Ok(await trail.PageAsync(cursor, limit ?? 100, ct));
+        return TypedResults.Ok(await trail.PageAsync(filter, cursor, limit ?? 100, ct));
+    }
+
+    private static async Task<IResult> ExportAuditLog(HttpContext http, AuditExport export, string? action, string? actor, DateTime? from, DateTime? to, CancellationToken ct)
+    {
+        var (filter, parameter, problem) = AuditFilter.Parse(action, actor, from, to);
+        if (filter is null)
+        {
+            return ApiProblems.BadQuery(parameter!, problem!);
+        }
+
+        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.Headers.ContentDisposition = "attachment; filename=\"audit-log.csv\"";
+        await export.WriteAsync(filter, http.Response.Body, ct);
+        return TypedResults.Empty;
     }
 }

@@ -23,6 +23,7 @@ public static class IdentityExtensions
         services.AddScoped<ApiKeys>();
         services.AddScoped<Workspaces>();
         services.AddScoped<AuditTrail>();
+        services.AddScoped<AuditExport>();
 
         // The API authenticates with keys only (no cookies, so no cross-site request forgery on it);
         // everything else is the browser session.

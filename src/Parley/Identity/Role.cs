@@ -29,6 +29,15 @@ public enum Permission
 
     /// <summary>Teams, their members and automatic assignment; agents' availability and capacity.</summary>
     ManageTeams,
+
+    /// <summary>See contacts' consent and its history (no phone numbers in it).</summary>
+    ViewConsent,
+
+    /// <summary>Record a grant or withdrawal a person made (e.g. on the phone).</summary>
+    RecordConsent,
+
+    /// <summary>Purposes, wordings, objection keywords, the public consent page.</summary>
+    ManageConsent,
 }
 
 public static class Roles
@@ -38,11 +47,11 @@ public static class Roles
     private static readonly Dictionary<Role, HashSet<Permission>> Grants = new()
     {
         [Role.Owner] = [.. Enum.GetValues<Permission>()],
-        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ManageTeams],
-        [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages],
-        [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages],
-        [Role.Marketer] = [Permission.ViewWorkspace],
-        [Role.Viewer] = [Permission.ViewWorkspace, Permission.ViewConversations],
+        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ViewConsent, Permission.RecordConsent, Permission.ManageConsent, Permission.ManageTeams],
+        [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewConsent, Permission.RecordConsent],
+        [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewConsent, Permission.RecordConsent],
+        [Role.Marketer] = [Permission.ViewWorkspace, Permission.ViewConsent],
+        [Role.Viewer] = [Permission.ViewWorkspace, Permission.ViewConversations, Permission.ViewConsent],
     };
 
     public static bool Has(this Role role, Permission permission) => Grants[role].Contains(permission);

@@ -22,7 +22,8 @@ public sealed record MediaView(Guid Id, string State, string? MimeType, long? Si
 public sealed record MessageView(
     Guid Id, string? ProviderMessageId, string Direction, string Type, JsonElement Content, string? ContextMessageId,
     string Status, MessageError? Error, string? PricingCategory, string? PricingType,
-    DateTime CreatedAt, DateTime? SentAt, DateTime? DeliveredAt, DateTime? ReadAt, DateTime? FailedAt, MediaView? Media);
+    DateTime CreatedAt, DateTime? SentAt, DateTime? DeliveredAt, DateTime? ReadAt, DateTime? FailedAt, MediaView? Media,
+    string Purpose, string? Refusal);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
 
@@ -43,7 +44,9 @@ public static class ConversationsApi
                 + "POST /api/v1/media (Parley uploads it to WhatsApp for this conversation's number and sends WhatsApp's id; a document "
                 + "without \"filename\" gets the file's name); \"link\", a public http(s) URL; or \"id\", a media id this WhatsApp number "
                 + "uploaded itself. A template's image/video/document header parameter and an interactive message's media header take "
-                + "\"mediaId\" the same way. Outside the 24-hour window only templates are accepted (422).");
+                + "\"mediaId\" the same way. Outside the 24-hour window only templates are accepted (422). \"purpose\" (default \"service\") "
+                + "is checked against the contact's consent: marketing and every purpose but service need a current grant; a refused send is "
+                + "recorded as a failed message with its refusal and answered 422.");
         conversations.MapPost("/{id:guid}/read", MarkReadAsync).RequirePermission(Permission.SendMessages);
         return api;
     }
@@ -227,6 +230,7 @@ public static class ConversationsApi
             m.Status.ToString().ToLowerInvariant(),
             m.ErrorCode is null && m.ErrorTitle is null ? null : new MessageError(m.ErrorCode, m.ErrorTitle, m.ErrorDetails),
             m.PricingCategory, m.PricingType, m.CreatedAt, m.SentAt, m.DeliveredAt, m.ReadAt, m.FailedAt,
-            media is null ? null : new MediaView(media.Id, media.State.ToString().ToLowerInvariant(), media.MimeType, media.Size, media.FileName, media.LastError, $"/api/v1/media/{media.Id}"));
+            media is null ? null : new MediaView(media.Id, media.State.ToString().ToLowerInvariant(), media.MimeType, media.Size, media.FileName, media.LastError, $"/api/v1/media/{media.Id}"),
+            m.Purpose, m.Refusal);
     }
 }

@@ -50,6 +50,12 @@ public sealed class Message
     public string? PricingCategory { get; set; }
     public string? PricingType { get; set; }
 
+    /// <summary>What the message is for (a consent purpose); checked against the contact's consent before it is queued and sent.</summary>
+    public string Purpose { get; init; } = Consent.Purposes.Service;
+
+    /// <summary>Why Parley refused to send it (e.g. <c>no_consent</c>); the message is then failed and never reaches WhatsApp.</summary>
+    public string? Refusal { get; set; }
+
     public required DateTime CreatedAt { get; init; }
     public DateTime? SentAt { get; set; }
     public DateTime? DeliveredAt { get; set; }
@@ -71,6 +77,8 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.Property(m => m.ErrorDetails).HasMaxLength(1000);
         builder.Property(m => m.PricingCategory).HasMaxLength(32);
         builder.Property(m => m.PricingType).HasMaxLength(32);
+        builder.Property(m => m.Purpose).HasMaxLength(64);
+        builder.Property(m => m.Refusal).HasMaxLength(32);
         builder.HasIndex(m => m.ProviderMessageId).IsUnique().HasFilter("provider_message_id IS NOT NULL");
         builder.HasIndex(m => new { m.ConversationId, m.CreatedAt });
         builder.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);

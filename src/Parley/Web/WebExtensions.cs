@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Localization;
 using Parley.Hosting;
 using Parley.Channels.WhatsApp;
+using Parley.Consent;
 using Parley.Identity;
 using Parley.Inbox;
 using Parley.Teams;
@@ -61,6 +62,7 @@ public static class WebExtensions
         app.UseMiddleware<WorkspaceMiddleware>();
         app.UseMiddleware<AgentActivityMiddleware>();
         app.UseAuthorization();
+        app.UseRateLimiter();
         return app;
     }
 
@@ -72,6 +74,7 @@ public static class WebExtensions
         api.MapInboxApi();
         api.MapMediaApi();
         api.MapTeamsApi();
+        api.MapConsentApi();
         return app;
     }
 

@@ -44,6 +44,8 @@ public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFi
             ["media"] = media.Id,
             ["teams"] = await App.CreateTeamAsync(a, "Isolation"),
             ["agents"] = a.Owner.Id,
+            ["contacts"] = (await App.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+                Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Contacts), c => c.WorkspaceId == media.WorkspaceId))).Id,
         };
 
         var routes = ApiRoutes().Where(r => r.Pattern.Contains("{id", StringComparison.Ordinal)).ToList();

@@ -28,6 +28,12 @@ public sealed partial class TextsTests
         "Teams/TeamRoster.cs",
         "Teams/Agents.cs",
         "Teams/Pages/*.cshtml.cs",
+        "Consent/Pages/*.cshtml.cs",
+        "Consent/ConsentLedger.cs",
+        "Consent/ConsentCatalog.cs",
+        "Consent/ConsentKeywords.cs",
+        "Consent/ConsentRequests.cs",
+        "Consent/Purposes.cs",
     ];
 
     /// <summary>Sentences in those files that no page shows.</summary>

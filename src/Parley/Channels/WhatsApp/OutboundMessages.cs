@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Parley.Consent;
 using Parley.Data;
 using Parley.Identity;
 using Parley.Inbox;
@@ -8,10 +9,12 @@ namespace Parley.Channels.WhatsApp;
 
 /// <summary>
 /// Queues a message in Cloud API shape (<c>{"type":"text","text":{"body":"…"}}</c>) for a conversation:
-/// checks what Parley can check before WhatsApp sees it — the shape, the limits, the 24-hour window —
-/// then writes the message and its outbox row in one transaction and wakes the dispatcher.
+/// checks what Parley can check before WhatsApp sees it — the shape, the limits, the 24-hour window, the
+/// contact's consent for the message's purpose — then writes the message and its outbox row in one
+/// transaction and wakes the dispatcher. A send that consent forbids is recorded as a failed message with
+/// its refusal, and never queued.
 /// </summary>
-public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, OutboxBell bell, TimeProvider clock)
+public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, OutboxBell bell, ConsentCatalog purposes, TimeProvider clock)
 {
     private static readonly string[] Types = ["text", "image", "audio", "video", "document", "sticker", "location", "contacts", "interactive", "template", "reaction"];
 
@@ -26,6 +29,17 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
         if (request is null)
         {
             return OperationError.Invalid("type", "The body is a message in Cloud API shape, e.g. {\"type\":\"text\",\"text\":{\"body\":\"Hallo\"}}.");
+        }
+
+        if (request["purpose"] is { } purposeNode && (purposeNode is not JsonValue purposeValue || !purposeValue.TryGetValue<string>(out _)))
+        {
+            return OperationError.Invalid("purpose", "purpose is the name of a consent purpose, e.g. \"service\" or \"marketing\".");
+        }
+
+        var purpose = Text(request, "purpose")?.Trim().ToLowerInvariant() ?? Purposes.Service;
+        if (!await purposes.ExistsAsync(purpose, cancellationToken))
+        {
+            return OperationError.Invalid("purpose", "There is no such purpose; see GET /api/v1/consent/purposes.");
         }
 
         var type = Text(request, "type") ?? "text";
@@ -82,9 +96,19 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
             Content = request[type]!.ToJsonString(),
             ContextMessageId = type == "reaction" ? Text(request[type] as JsonObject, "message_id") : Text(request["context"] as JsonObject, "message_id"),
             Status = MessageStatus.Queued,
+            Purpose = purpose,
             CreatedAt = now,
         };
         db.Messages.Add(message);
+        var granted = await db.ConsentStates.Where(s => s.ContactId == conversation.ContactId && s.Purpose == purpose).Select(s => (bool?)s.Granted).FirstOrDefaultAsync(cancellationToken);
+        if (ConsentPolicy.Check(purpose, granted, conversation.IsWindowOpen(now)) is { } refusal)
+        {
+            // Recorded, so the refusal is visible in the conversation; never queued.
+            Refuse(message, refusal, now);
+            await db.SaveChangesAsync(cancellationToken);
+            return new OperationError(ErrorKind.Refused, refusal.Message, "purpose");
+        }
+
         db.Outbox.Add(new OutboxEntry
         {
             MessageId = message.Id,
@@ -98,6 +122,16 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
         await db.SaveChangesAsync(cancellationToken);
         bell.Ring();
         return message;
+    }
+
+    /// <summary>Fails a message that consent forbids: it never reaches WhatsApp.</summary>
+    public static void Refuse(Message message, ConsentRefusal refusal, DateTime now)
+    {
+        message.Status = MessageStatus.Failed;
+        message.FailedAt = now;
+        message.Refusal = refusal.Code;
+        message.ErrorTitle = refusal.Code == ConsentPolicy.Withdrawn ? "Consent withdrawn" : "No consent";
+        message.ErrorDetails = refusal.Message;
     }
 
     /// <summary>

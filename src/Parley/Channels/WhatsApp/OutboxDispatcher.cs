@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Parley.Consent;
 using Parley.Data;
 using Parley.Hosting;
 using Parley.Identity;
@@ -271,7 +272,7 @@ public sealed partial class OutboxDispatcher(
 public sealed class OutboxBell : Bell;
 
 /// <summary>Sends a chunk of one number's outbox rows and records what WhatsApp answered.</summary>
-public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, DatabaseSettings settings, TimeProvider clock)
+public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, DatabaseSettings settings, ConsentSignals consent, TimeProvider clock)
 {
     /// <summary>
     /// Sends the rows that are still pending; <paramref name="pace"/> is awaited once per message, before
@@ -311,8 +312,9 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             return;
         }
 
+        await SuppressWithoutConsentAsync(entries, [.. rows.Values.Select(r => (r.Message, r.Contact))], cancellationToken);
         var sends = new List<(OutboxEntry Entry, Message Message, JsonObject Payload)>();
-        foreach (var entry in entries)
+        foreach (var entry in entries.Where(e => e.State == OutboxState.Pending))
         {
             var (message, contact) = (rows[entry.MessageId].Message, rows[entry.MessageId].Contact);
             entry.Attempts++;
@@ -360,11 +362,47 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             else
             {
                 Record(entry, message, result, answered);
+                if (result is GraphRefused { Code: 131050 })
+                {
+                    await consent.OnMarketingStoppedAsync(message.ConversationId, message, answered, cancellationToken);
+                }
             }
         }
 
         await db.SaveChangesAsync(cancellationToken);
         await StatusBacklog.ApplyAsync(db, accepted, cancellationToken);
+    }
+
+    /// <summary>
+    /// Consent may have been withdrawn while a message waited in the outbox: every message that needs a
+    /// grant is checked again, with one query for the whole chunk (none when the chunk is all service).
+    /// A refused one fails with its refusal and never reaches WhatsApp.
+    /// </summary>
+    private async Task SuppressWithoutConsentAsync(List<OutboxEntry> entries, List<(Message Message, Contact Contact)> rows, CancellationToken cancellationToken)
+    {
+        var needing = rows.Where(r => Purposes.NeedsGrant(r.Message.Purpose)).ToList();
+        if (needing.Count == 0)
+        {
+            return;
+        }
+
+        var contactIds = needing.Select(r => r.Contact.Id).Distinct().ToList();
+        var purposes = needing.Select(r => r.Message.Purpose).Distinct().ToList();
+        var states = await db.ConsentStates.AsNoTracking()
+            .Where(s => contactIds.Contains(s.ContactId) && purposes.Contains(s.Purpose))
+            .ToDictionaryAsync(s => (s.ContactId, s.Purpose), s => s.Granted, cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var (message, contact) in needing)
+        {
+            bool? granted = states.TryGetValue((contact.Id, message.Purpose), out var g) ? g : null;
+            if (ConsentPolicy.Check(message.Purpose, granted, windowOpen: true) is { } refusal)
+            {
+                var entry = entries.First(e => e.MessageId == message.Id);
+                entry.State = OutboxState.Failed;
+                entry.LastError = refusal.Message;
+                OutboundMessages.Refuse(message, refusal, now);
+            }
+        }
     }
 
     /// <summary>

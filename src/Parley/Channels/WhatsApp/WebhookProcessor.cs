@@ -12,7 +12,7 @@ namespace Parley.Channels.WhatsApp;
 /// a dead letter at once, one that keeps failing after <see cref="MaxAttempts"/> tries too.
 /// </summary>
 public sealed partial class WebhookProcessor(
-    IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookIntake intake, WebhookBell bell, MediaBell mediaBell, Teams.AssignmentBell assignmentBell,
+    IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookIntake intake, WebhookBell bell, MediaBell mediaBell, OutboxBell outboxBell, Teams.AssignmentBell assignmentBell,
     TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
 {
     public const int MaxAttempts = 5;
@@ -167,6 +167,7 @@ public sealed partial class WebhookProcessor(
             var numbers = await db.WhatsAppNumbers.IgnoreQueryFilters().Where(n => n.RemovedAt == null).OrderBy(n => n.CreatedAt).ToListAsync(cancellationToken);
             var byId = numbers.ToDictionary(n => n.PhoneNumberId);
             var routed = partitions.SelectMany(p => p).Select(w => (Number: w.Item.PhoneNumberId is { } id ? byId.GetValueOrDefault(id) : numbers.FirstOrDefault(n => n.WabaId == w.Item.WabaId), w.Item));
+            var replies = false;
             foreach (var workspaceItems in routed.GroupBy(r => r.Number?.WorkspaceId))
             {
                 // A workspace context holds one workspace, so each workspace gets a recorder of its own.
@@ -176,9 +177,14 @@ public sealed partial class WebhookProcessor(
                 workspaceDb.Database.SetDbConnection(db.Database.GetDbConnection());
                 await workspaceDb.Database.UseTransactionAsync(transaction.GetDbTransaction(), cancellationToken);
                 await recorder.ApplyAsync([.. workspaceItems], cancellationToken);
+                replies |= workspaceScope.ServiceProvider.GetRequiredService<Parley.Consent.ConsentSignals>().QueuedReplies;
             }
 
             await transaction.CommitAsync(cancellationToken);
+            if (replies)
+            {
+                outboxBell.Ring(); // answers to keywords and consent confirmations are queued
+            }
 
             // New media rows are visible only now; wake the downloader (a ring for nothing costs one look).
             mediaBell.Ring();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Parley.Consent;
 using Parley.Data;
 using Parley.Identity;
 using Parley.Inbox;
@@ -12,7 +13,7 @@ namespace Parley.Channels.WhatsApp;
 /// up front and kept in maps, so an item costs no round trip of its own, and everything is written with
 /// one SaveChanges. Every step is idempotent: a delivery processed again after a crash ends in the same state.
 /// </summary>
-public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, TimeProvider clock)
+public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, ConsentSignals consent, TimeProvider clock)
 {
     private readonly Dictionary<string, Message> messagesByWamid = [];
     private readonly Dictionary<string, Contact> contactsByWaId = [];
@@ -49,6 +50,11 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
                     break;
                 case EventItem @event:
                     RecordEvent(number.WorkspaceId, item.WabaId, @event.Field, @event.Value.GetRawText());
+                    if (@event.Field == "user_preferences")
+                    {
+                        await ApplyPreferencesAsync(@event.Value, cancellationToken);
+                    }
+
                     break;
             }
         }
@@ -80,6 +86,9 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
                     break;
                 case StatusItem status:
                     wamids.Add(status.MessageId);
+                    break;
+                case EventItem { Field: "user_preferences" } preferences:
+                    waIds.AddRange(Preferences(preferences.Value).Select(p => p.WaId));
                     break;
             }
         }
@@ -212,6 +221,58 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
             contact.WaId = newWaId;
             Remember(contact);
         }
+
+        // What the customer typed, or the label of a template's quick-reply button they tapped (e.g. "STOP").
+        var said = type switch
+        {
+            "text" when message.TryGetProperty("text", out var text) => WebhookPayload.Text(text, "body"),
+            "button" when message.TryGetProperty("button", out var button) => WebhookPayload.Text(button, "text"),
+            _ => null,
+        };
+        if (said is { } body)
+        {
+            await consent.OnInboundTextAsync(number, contact, conversation, wamid, body, sentAt, cancellationToken);
+        }
+    }
+
+    /// <summary>WhatsApp's marketing stop/resume, per person; a stop for someone unknown still creates the contact, so it is kept.</summary>
+    private async Task ApplyPreferencesAsync(JsonElement value, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var (waId, resume, detail, at) in Preferences(value))
+        {
+            if (!contactsByWaId.TryGetValue(waId, out var contact))
+            {
+                if (resume)
+                {
+                    continue;
+                }
+
+                contact = new Contact { WorkspaceId = workspace.RequiredWorkspaceId, WaId = waId, CreatedAt = now, UpdatedAt = now };
+                db.Contacts.Add(contact);
+                Remember(contact);
+            }
+
+            await consent.OnPreferenceAsync(contact, resume, detail, at ?? now, cancellationToken);
+        }
+    }
+
+    private static IEnumerable<(string WaId, bool Resume, string? Detail, DateTime? At)> Preferences(JsonElement value)
+    {
+        if (!value.TryGetProperty("user_preferences", out var preferences) || preferences.ValueKind != JsonValueKind.Array)
+        {
+            yield break;
+        }
+
+        foreach (var preference in preferences.EnumerateArray())
+        {
+            if (WebhookPayload.Text(preference, "wa_id") is { } waId
+                && WebhookPayload.Text(preference, "category") is null or "marketing_messages"
+                && WebhookPayload.Text(preference, "value") is "stop" or "resume")
+            {
+                yield return (waId, WebhookPayload.Text(preference, "value") == "resume", WebhookPayload.Text(preference, "detail"), WebhookPayload.Timestamp(preference, "timestamp"));
+            }
+        }
     }
 
     /// <summary>The sender by wa_id, else by business-scoped user id (both were prefetched), else a new contact.</summary>
@@ -284,7 +345,12 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
             return;
         }
 
+        var failedBefore = message.Status == MessageStatus.Failed;
         StatusLattice.Apply(message, status);
+        if (!failedBefore && message is { Status: MessageStatus.Failed, ErrorCode: 131050 })
+        {
+            await consent.OnMarketingStoppedAsync(message.ConversationId, message, message.FailedAt ?? clock.GetUtcNow().UtcDateTime, cancellationToken);
+        }
     }
 
     private void RecordEvent(Guid? workspaceId, string wabaId, string field, string payload) =>
