@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Parley.Channels.WhatsApp;
+using Parley.Contacts;
 using Parley.Identity;
 using Parley.Inbox;
 
@@ -55,6 +56,13 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<OutboxEntry> Outbox => Set<OutboxEntry>();
     public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
     public DbSet<MediaUpload> MediaUploads => Set<MediaUpload>();
+    public DbSet<AttributeDefinition> AttributeDefinitions => Set<AttributeDefinition>();
+    public DbSet<ContactAttributeValue> ContactAttributeValues => Set<ContactAttributeValue>();
+    public DbSet<Label> Labels => Set<Label>();
+    public DbSet<ContactLabel> ContactLabels => Set<ContactLabel>();
+    public DbSet<ContactList> ContactLists => Set<ContactList>();
+    public DbSet<ContactListMember> ContactListMembers => Set<ContactListMember>();
+    public DbSet<Segment> Segments => Set<Segment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -72,6 +80,13 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<OutboxEntry>().HasQueryFilter(o => o.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<MediaFile>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<MediaUpload>().HasQueryFilter(u => u.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<AttributeDefinition>().HasQueryFilter(a => a.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ContactAttributeValue>().HasQueryFilter(v => v.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Label>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ContactLabel>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ContactList>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ContactListMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Segment>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }
