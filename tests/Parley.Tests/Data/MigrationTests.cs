@@ -86,8 +86,12 @@ public sealed class MigrationTests
         var media = new Parley.Inbox.MediaFile { WorkspaceId = workspace.Id, MessageId = message.Id, WhatsAppNumberId = number.Id, ProviderMediaId = "998877", MimeType = "image/png", Size = 42, State = Parley.Inbox.MediaState.Stored, NextAttemptAt = at, CreatedAt = at };
         await using (var old = ContextFor(database))
         {
-            // The tables as migration 5 left them (the model's media_uploads does not exist yet).
-            old.AddRange(workspace, number, contact, conversation, message, media);
+            // The tables as migration 5 left them (the model's media_uploads does not exist yet, and its
+            // contacts have columns that came later, so the contact is written as the old table had it).
+            old.Add(workspace);
+            await old.SaveChangesAsync();
+            await old.Database.ExecuteSqlAsync($"INSERT INTO contacts (id, workspace_id, created_at, updated_at) VALUES ({contact.Id}, {workspace.Id}, {at}, {at})");
+            old.AddRange(number, conversation, message, media);
             await old.SaveChangesAsync();
         }
 
