@@ -1,4 +1,5 @@
 using Parley.Channels.WhatsApp;
+using Parley.Contacts;
 using Parley.Data;
 using Parley.Hosting;
 using Parley.Identity;
@@ -12,6 +13,7 @@ return await ParleyHost.RunAsync(
         builder.AddData();
         builder.AddIdentityFeature();
         builder.AddWhatsApp();
+        builder.AddContacts();
         builder.AddWeb();
     },
     app =>

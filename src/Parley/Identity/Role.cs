@@ -26,6 +26,18 @@ public enum Permission
     ManageChannels,
     ViewConversations,
     SendMessages,
+
+    /// <summary>Read contacts, labels, lists, segments and attribute definitions (never numbers without <see cref="RevealPhoneNumbers"/>).</summary>
+    ViewContacts,
+
+    /// <summary>Create and change contacts, labels, lists and segments; import, export and merge.</summary>
+    ManageContacts,
+
+    /// <summary>Define the workspace's custom contact attributes.</summary>
+    ManageAttributes,
+
+    /// <summary>Delete contacts with their conversations.</summary>
+    DeleteContacts,
 }
 
 public static class Roles
@@ -35,11 +47,12 @@ public static class Roles
     private static readonly Dictionary<Role, HashSet<Permission>> Grants = new()
     {
         [Role.Owner] = [.. Enum.GetValues<Permission>()],
-        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages],
-        [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages],
-        [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages],
-        [Role.Marketer] = [Permission.ViewWorkspace],
-        [Role.Viewer] = [Permission.ViewWorkspace, Permission.ViewConversations],
+        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages,
+            Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.DeleteContacts],
+        [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes],
+        [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts],
+        [Role.Marketer] = [Permission.ViewWorkspace, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes],
+        [Role.Viewer] = [Permission.ViewWorkspace, Permission.ViewConversations, Permission.ViewContacts],
     };
 
     public static bool Has(this Role role, Permission permission) => Grants[role].Contains(permission);

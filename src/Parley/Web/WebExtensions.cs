@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Localization;
 using Parley.Hosting;
 using Parley.Channels.WhatsApp;
+using Parley.Contacts;
 using Parley.Identity;
 using Parley.Inbox;
 
@@ -69,6 +70,8 @@ public static class WebExtensions
         api.MapWhatsAppApi();
         api.MapInboxApi();
         api.MapMediaApi();
+        api.MapContactsApi();
+        api.MapContactSetsApi();
         return app;
     }
 
