@@ -34,7 +34,8 @@ public sealed class ContactMerge(ParleyDb db, ContactBook book, AuditLog audit, 
         }
 
         var kept = await db.Conversations.Where(c => c.ContactId == keepId).ToDictionaryAsync(c => c.WhatsAppNumberId, cancellationToken);
-        foreach (var moving in await db.Conversations.Where(c => c.ContactId == dupId).ToListAsync(cancellationToken))
+        // Not tracked: the tracker would otherwise cascade the duplicate's removal to conversations that have moved.
+        foreach (var moving in await db.Conversations.AsNoTracking().Where(c => c.ContactId == dupId).ToListAsync(cancellationToken))
         {
             if (kept.TryGetValue(moving.WhatsAppNumberId, out var target))
             {
@@ -43,7 +44,7 @@ public sealed class ContactMerge(ParleyDb db, ContactBook book, AuditLog audit, 
                 target.LastInboundAt = Later(target.LastInboundAt, moving.LastInboundAt);
                 target.LastMessageAt = Later(target.LastMessageAt, moving.LastMessageAt)!.Value;
                 target.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-                db.Conversations.Remove(moving);
+                await db.Conversations.Where(c => c.Id == moving.Id).ExecuteDeleteAsync(cancellationToken);
             }
             else
             {
