@@ -60,7 +60,8 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
         var labels = await db.Labels.AsNoTracking().ToDictionaryAsync(l => l.Name, l => l.Id, StringComparer.OrdinalIgnoreCase, cancellationToken);
         var (header, records, broken) = Parse(bytes, problems);
         var mapping = ImportMapping.Resolve(header, options.Mapping, attributes, problems);
-        var fileProblems = problems.Count > 0;
+        // Problems of the header or the mapping concern every row: then no row is checked or applied.
+        var fileProblems = problems.Any(p => p.Row is null or 1);
         var rows = new List<ImportRow>();
         if (!fileProblems)
         {

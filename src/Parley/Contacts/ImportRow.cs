@@ -74,13 +74,13 @@ public static class ImportMapping
             mapping[column] = target;
         }
 
-        if (problems.Count == 0 && !mapping.Values.Any(t => t is "phone" or "waId" or "customerId" or "externalId"))
+        if (!problems.Any(p => p.Row is null or 1) && !mapping.Values.Any(t => t is "phone" or "waId" or "customerId" or "externalId"))
         {
             problems.Add(new ImportProblem(1, null, "No column identifies the contacts: map one to phone, waId, customerId or externalId."));
         }
 
         var consents = mapping.Values.Any(t => t.StartsWith("consent:", StringComparison.Ordinal));
-        if (problems.Count == 0 && consents && (!mapping.ContainsValue("consentSource") || !mapping.ContainsValue("consentWording")))
+        if (!problems.Any(p => p.Row is null or 1) && consents && (!mapping.ContainsValue("consentSource") || !mapping.ContainsValue("consentWording")))
         {
             problems.Add(new ImportProblem(1, null, "Consent columns need a consentSource and a consentWording column: a consent record without source or wording is refused."));
         }
