@@ -34,8 +34,17 @@ public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFi
         var conversation = (await App.Api(a.AdminKey).GetFromJsonAsync<JsonElement>("/api/v1/conversations")).GetProperty("items")[0].GetProperty("id").GetGuid();
         var media = await App.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(
             Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.MediaFiles), m => m.ProviderMediaId == "99"));
+        var admin = App.Api(a.AdminKey);
+        var contact = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/contacts")).GetProperty("items")[0].GetProperty("id").GetGuid();
+        async Task<Guid> Create(string path, object body) =>
+            (await (await admin.PostAsJsonAsync(path, body)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var objectsOfA = new Dictionary<string, Guid>
         {
+            ["contacts"] = contact,
+            ["attributes"] = await Create("/api/v1/attributes", new { key = "city", type = "text" }),
+            ["labels"] = await Create("/api/v1/labels", new { name = "VIP" }),
+            ["lists"] = await Create("/api/v1/lists", new { name = "Fair" }),
+            ["segments"] = await Create("/api/v1/segments", new { name = "All", filter = new { type = "all", conditions = Array.Empty<object>() } }),
             ["users"] = a.Owner.Id,
             ["api-keys"] = aKeys[0].GetProperty("id").GetGuid(),
             ["channels"] = numberId,
