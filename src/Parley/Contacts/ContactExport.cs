@@ -15,6 +15,13 @@ public static class ContactExport
 {
     public static async Task<IResult> ExportAsync(HttpContext http, ContactBook book, ContactSets sets, ParleyDb db, Guid? labelId, Guid? listId, Guid? segmentId, CancellationToken ct)
     {
+        var refused = await WriteAsync(http, book, sets, db, labelId, listId, segmentId, ct);
+        return refused ?? TypedResults.Empty;
+    }
+
+    /// <summary>Writes the CSV to the response, or returns why not (before anything is written).</summary>
+    public static async Task<IResult?> WriteAsync(HttpContext http, ContactBook book, ContactSets sets, ParleyDb db, Guid? labelId, Guid? listId, Guid? segmentId, CancellationToken ct)
+    {
         SegmentCondition? segment = null;
         if (segmentId is { } id)
         {
@@ -76,7 +83,7 @@ public static class ContactExport
             await csv.FlushAsync(ct);
         }
 
-        return TypedResults.Empty;
+        return null;
     }
 
     /// <summary>The columns; the profile name and the two times are for reading and map to <c>ignore</c> on import.</summary>

@@ -100,7 +100,9 @@ public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFi
         var browser = App.Browser();
         await ParleyApp.SignInAsync(browser, b.Owner.Email, b.Owner.Password);
 
-        var pages = Endpoints().Select(e => e.RoutePattern.RawText ?? "").Where(p => p.Contains("{workspace}", StringComparison.Ordinal)).Distinct().ToList();
+        // Pages with a second parameter (one contact, one kind of contact set) have isolation tests of their own.
+        var pages = Endpoints().Select(e => e.RoutePattern.RawText ?? "")
+            .Where(p => p.Contains("{workspace}", StringComparison.Ordinal) && p.Count(c => c == '{') == 1).Distinct().ToList();
         Assert.NotEmpty(pages);
         foreach (var page in pages)
         {
