@@ -284,7 +284,7 @@ public sealed partial class ContactSets(ParleyDb db, WorkspaceContext workspace,
 
         if (filter is null)
         {
-            return OperationError.Invalid("filter", "A segment needs a filter, e.g. {\"type\":\"all\",\"conditions\":[]}.");
+            return OperationError.Invalid("filter", "A segment needs a filter; an \"all\" with no conditions matches every contact.");
         }
 
         if (filter.Length > 20_000)

@@ -8,7 +8,7 @@ using Parley.Identity;
 
 namespace Parley.Contacts.Pages;
 
-public sealed record ConversationLine(Guid Id, string Number, string Status, DateTime LastMessageAt);
+public sealed record ConversationLine(Guid Id, string Number, Parley.Inbox.ConversationStatus Status, DateTime LastMessageAt);
 
 [Authorize(Policy = nameof(Permission.ViewContacts))]
 public sealed class ContactPageModel(ContactBook book, ContactSets sets, ContactMerge merge, ParleyDb db, WorkspaceContext workspace) : PageModel
@@ -138,9 +138,10 @@ public sealed class ContactPageModel(ContactBook book, ContactSets sets, Contact
         Attributes = await sets.AttributesAsync(cancellationToken);
         Labels = await sets.LabelsAsync(cancellationToken);
         Lists = await sets.ListsAsync(cancellationToken);
-        Conversations = await db.Conversations.AsNoTracking().Where(c => c.ContactId == id)
-            .Join(db.WhatsAppNumbers, c => c.WhatsAppNumberId, n => n.Id, (c, n) => new ConversationLine(c.Id, n.DisplayPhoneNumber, c.Status.ToString(), c.LastMessageAt))
-            .OrderByDescending(c => c.LastMessageAt).ToListAsync(cancellationToken);
+        var conversations = await db.Conversations.AsNoTracking().Where(c => c.ContactId == id).OrderByDescending(c => c.LastMessageAt)
+            .Join(db.WhatsAppNumbers, c => c.WhatsAppNumberId, n => n.Id, (c, n) => new { c.Id, n.DisplayPhoneNumber, c.Status, c.LastMessageAt })
+            .ToListAsync(cancellationToken);
+        Conversations = [.. conversations.Select(c => new ConversationLine(c.Id, c.DisplayPhoneNumber, c.Status, c.LastMessageAt))];
         return true;
     }
 }
