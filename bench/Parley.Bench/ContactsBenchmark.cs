@@ -49,7 +49,7 @@ internal static class ContactsBenchmark
         await DefineAsync(parley);
         var vip = (await parley.Api.GetFromJsonAsync<JsonElement>(parley.Url + "/api/v1/labels"))[0].GetProperty("id").GetGuid();
         var watch = Stopwatch.StartNew();
-        await using (var db = await parley.OpenDatabaseAsync())
+        await using (var db = await parley.OpenDatabaseAsync(write: true))
         {
             await FillAsync(db, contacts, vip);
         }

@@ -251,28 +251,45 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var chunk in rows.Chunk(Chunk))
         {
-            var matchedIds = chunk.Where(r => r.Match is not null).Select(r => r.Match!.Id).ToList();
+            // New contacts are written set-based; existing ones go through EF, which writes only what changed.
+            var fresh = new List<(Contact Contact, ImportRow Row)>();
+            foreach (var row in chunk.Where(r => r.Match is null))
+            {
+                var contact = new Contact { WorkspaceId = workspace.RequiredWorkspaceId, CreatedAt = now, UpdatedAt = now };
+                row.ApplyTo(contact);
+                fresh.Add((contact, row));
+            }
+
+            await CustomerIds.EnsureUniqueAsync(db, [.. fresh.Select(f => f.Contact)], cancellationToken);
+            await BulkInsert.RunAsync(db, "contacts",
+                ["id", "workspace_id", "customer_id", "phone", "wa_id", "external_id", "display_name", "created_at", "updated_at"],
+                [.. fresh.Select(f => new object?[] { f.Contact.Id, f.Contact.WorkspaceId, f.Contact.CustomerId, f.Contact.Phone, f.Contact.WaId, f.Contact.ExternalId, f.Contact.DisplayName, now, now })],
+                cancellationToken);
+            await BulkInsert.RunAsync(db, "contact_attribute_values",
+                ["contact_id", "attribute_id", "workspace_id", "text_value", "number_value", "date_value", "bool_value"],
+                [.. fresh.SelectMany(f => f.Row.Values.Where(v => v.Value is not null).Select(v => new object?[]
+                    { f.Contact.Id, v.Key.Id, f.Contact.WorkspaceId, v.Value!.Text, v.Value.Number, v.Value.Date, v.Value.Bool }))],
+                cancellationToken);
+            await BulkInsert.RunAsync(db, "contact_labels", ["contact_id", "label_id", "workspace_id"],
+                [.. fresh.SelectMany(f => f.Row.Labels.Distinct().Select(l => new object?[] { f.Contact.Id, l, f.Contact.WorkspaceId }))],
+                cancellationToken);
+            created += fresh.Count;
+
+            var matched = chunk.Where(r => r.Match is not null).ToList();
+            if (matched.Count == 0)
+            {
+                continue;
+            }
+
+            var matchedIds = matched.Select(r => r.Match!.Id).ToList();
             var contacts = await db.Contacts.Where(c => matchedIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
             var values = (await db.ContactAttributeValues.Where(v => matchedIds.Contains(v.ContactId)).ToListAsync(cancellationToken))
                 .ToDictionary(v => (v.ContactId, v.AttributeId));
             var labels = (await db.ContactLabels.AsNoTracking().Where(l => matchedIds.Contains(l.ContactId)).ToListAsync(cancellationToken))
                 .Select(l => (l.ContactId, l.LabelId)).ToHashSet();
-            var fresh = new List<Contact>();
-            foreach (var row in chunk)
+            foreach (var row in matched)
             {
-                Contact contact;
-                if (row.Match is null)
-                {
-                    contact = new Contact { WorkspaceId = workspace.RequiredWorkspaceId, CreatedAt = now, UpdatedAt = now };
-                    fresh.Add(contact);
-                    db.Contacts.Add(contact);
-                    created++;
-                }
-                else
-                {
-                    contact = contacts[row.Match.Id];
-                }
-
+                var contact = contacts[row.Match!.Id];
                 var changed = row.ApplyTo(contact);
                 foreach (var (attribute, value) in row.Values)
                 {
@@ -291,28 +308,24 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
                     changed = true;
                 }
 
-                foreach (var labelId in row.Labels.Where(l => !labels.Contains((contact.Id, l))))
+                foreach (var labelId in row.Labels.Distinct().Where(l => !labels.Contains((contact.Id, l))))
                 {
                     db.ContactLabels.Add(new ContactLabel { ContactId = contact.Id, LabelId = labelId, WorkspaceId = contact.WorkspaceId });
                     changed = true;
                 }
 
-                if (row.Match is not null)
+                if (changed)
                 {
-                    if (changed)
-                    {
-                        contact.UpdatedAt = now;
-                        db.Entry(contact).State = EntityState.Modified;
-                        updated++;
-                    }
-                    else
-                    {
-                        unchanged++;
-                    }
+                    contact.UpdatedAt = now;
+                    db.Entry(contact).State = EntityState.Modified;
+                    updated++;
+                }
+                else
+                {
+                    unchanged++;
                 }
             }
 
-            await CustomerIds.EnsureUniqueAsync(db, fresh, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             db.ChangeTracker.Clear();
         }

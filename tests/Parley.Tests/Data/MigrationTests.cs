@@ -107,6 +107,42 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public async Task Upgrade_ToContacts_GivesEveryContactAUniqueCustomerId_ItsPhone_AndItsActivity()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var migrator = MigratorFor(database);
+        await migrator.MigrateAsync(targetVersion: 8);
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var a = new Workspace { Slug = "contacts-a", Name = "A", CreatedAt = at };
+        var b = new Workspace { Slug = "contacts-b", Name = "B", CreatedAt = at };
+        var number = new Parley.Channels.WhatsApp.WhatsAppNumber { WorkspaceId = a.Id, PhoneNumberId = "4712", WabaId = "1", DisplayPhoneNumber = "+49 1", AccessTokenProtected = "x", CreatedAt = at };
+        var contacts = new[] { (a.Id, Guid.CreateVersion7(), "491701234567"), (a.Id, Guid.CreateVersion7(), "491701234568"), (a.Id, Guid.CreateVersion7(), (string?)null), (b.Id, Guid.CreateVersion7(), "491701234567") };
+        await using (var old = ContextFor(database))
+        {
+            old.AddRange(a, b, number);
+            await old.SaveChangesAsync();
+            foreach (var (workspace, id, waId) in contacts)
+            {
+                await old.Database.ExecuteSqlAsync($"INSERT INTO contacts (id, workspace_id, wa_id, created_at, updated_at) VALUES ({id}, {workspace}, {waId}, {at}, {at})");
+            }
+
+            old.Add(new Parley.Inbox.Conversation { WorkspaceId = a.Id, ContactId = contacts[0].Item2, WhatsAppNumberId = number.Id, LastInboundAt = at.AddHours(1), LastMessageAt = at, CreatedAt = at, UpdatedAt = at });
+            await old.SaveChangesAsync();
+        }
+
+        await migrator.MigrateAsync();
+
+        await using var db = ContextFor(database);
+        var migrated = await db.Contacts.IgnoreQueryFilters().ToDictionaryAsync(c => c.Id);
+        Assert.All(migrated.Values, c => Assert.Matches("^C-[0-9A-HJKMNP-TV-Z]{6}$", c.CustomerId));
+        Assert.Equal(3, migrated.Values.Where(c => c.WorkspaceId == a.Id).Select(c => c.CustomerId).Distinct().Count());
+        Assert.Equal("+491701234567", migrated[contacts[0].Item2].Phone);
+        Assert.Null(migrated[contacts[2].Item2].Phone);
+        Assert.Equal(at.AddHours(1), migrated[contacts[0].Item2].LastInboundAt);
+        Assert.Null(migrated[contacts[1].Item2].LastInboundAt);
+    }
+
+    [Fact]
     public async Task ConcurrentMigrators_ApplyEachScriptExactlyOnce()
     {
         await using var database = await TestDatabase.CreateAsync();
