@@ -20,7 +20,11 @@ namespace Parley.Contacts;
 /// </summary>
 public abstract record SegmentCondition
 {
-    /// <summary>The condition as a predicate over contacts, for EF to translate into one query.</summary>
+    /// <summary>
+    /// The condition as a predicate over contacts, for EF to translate into one query. Conditions on other
+    /// tables are uncorrelated <c>contact_id IN (SELECT …)</c>: both databases evaluate such a subquery once
+    /// (a hashed subplan, an ephemeral index) however the conditions are combined with or and not.
+    /// </summary>
     public abstract Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now);
 }
 
@@ -46,7 +50,7 @@ public sealed record LabelCondition(Guid LabelId, bool Has) : SegmentCondition
     public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now)
     {
         var id = LabelId;
-        Expression<Func<Contact, bool>> has = c => db.ContactLabels.Any(l => l.ContactId == c.Id && l.LabelId == id);
+        Expression<Func<Contact, bool>> has = c => db.ContactLabels.Where(l => l.LabelId == id).Select(l => l.ContactId).Contains(c.Id);
         return Has ? has : Predicates.Not(has);
     }
 }
@@ -56,7 +60,7 @@ public sealed record ListCondition(Guid ListId, bool Member) : SegmentCondition
     public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now)
     {
         var id = ListId;
-        Expression<Func<Contact, bool>> member = c => db.ContactListMembers.Any(m => m.ContactId == c.Id && m.ListId == id);
+        Expression<Func<Contact, bool>> member = c => db.ContactListMembers.Where(m => m.ListId == id).Select(m => m.ContactId).Contains(c.Id);
         return Member ? member : Predicates.Not(member);
     }
 }
@@ -88,7 +92,7 @@ public sealed record AttributeCondition(AttributeDefinition Attribute, string Op
         var id = Attribute.Id;
         if (Op is "exists" or "missing")
         {
-            Expression<Func<Contact, bool>> exists = c => db.ContactAttributeValues.Any(v => v.ContactId == c.Id && v.AttributeId == id);
+            Expression<Func<Contact, bool>> exists = c => db.ContactAttributeValues.Where(v => v.AttributeId == id).Select(v => v.ContactId).Contains(c.Id);
             return Op == "exists" ? exists : Predicates.Not(exists);
         }
 
@@ -121,7 +125,7 @@ public sealed record AttributeCondition(AttributeDefinition Attribute, string Op
             _ => v => v.TextValue == text,
         };
 
-        Expression<Func<Contact, bool>> template = c => db.ContactAttributeValues.Where(v => v.ContactId == c.Id && v.AttributeId == id).Any();
+        Expression<Func<Contact, bool>> template = c => db.ContactAttributeValues.Where(v => v.AttributeId == id).Select(v => v.ContactId).Contains(c.Id);
         return Predicates.WithValueFilter(template, match);
     }
 }
@@ -308,7 +312,7 @@ public static class Predicates
         return Expression.Lambda<Func<Contact, bool>>(join(left.Body, body), left.Parameters);
     }
 
-    /// <summary>Adds a condition on the attribute value to the template's inner <c>Where(v => …)</c>.</summary>
+    /// <summary>Adds a condition on the attribute value to the template's <c>Where(v => …)</c> (the one lambda over values that is a predicate).</summary>
     public static Expression<Func<Contact, bool>> WithValueFilter(Expression<Func<Contact, bool>> template, Expression<Func<ContactAttributeValue, bool>> match) =>
         (Expression<Func<Contact, bool>>)new ValueFilter(match).Visit(template);
 
@@ -321,7 +325,7 @@ public static class Predicates
     {
         protected override Expression VisitLambda<T>(Expression<T> node)
         {
-            if (node.Parameters is [{ } v] && v.Type == typeof(ContactAttributeValue))
+            if (node.Parameters is [{ } v] && v.Type == typeof(ContactAttributeValue) && node.Body.Type == typeof(bool))
             {
                 var extra = new Swap(match.Parameters[0], v).Visit(match.Body);
                 return Expression.Lambda<T>(Expression.AndAlso(node.Body, extra), node.Parameters);
