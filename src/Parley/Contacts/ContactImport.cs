@@ -210,9 +210,29 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
         var externalIds = rows.Where(r => r.ExternalId is not null).Select(r => r.ExternalId!).ToList();
         var waIds = rows.Where(r => r.WaId is not null).Select(r => r.WaId!).ToList();
         var phones = rows.Where(r => r.Phone is not null).Select(r => r.Phone!).ToList();
-        var found = await db.Contacts.AsNoTracking()
-            .Where(c => customerIds.Contains(c.CustomerId) || externalIds.Contains(c.ExternalId!) || waIds.Contains(c.WaId!) || phones.Contains(c.Phone!))
-            .ToListAsync(cancellationToken);
+        // One query per identifier, each on its own unique index (an OR of four IN lists is planned badly).
+        var found = new List<Contact>();
+        if (customerIds.Count > 0)
+        {
+            found.AddRange(await db.Contacts.AsNoTracking().Where(c => customerIds.Contains(c.CustomerId)).ToListAsync(cancellationToken));
+        }
+
+        if (externalIds.Count > 0)
+        {
+            found.AddRange(await db.Contacts.AsNoTracking().Where(c => externalIds.Contains(c.ExternalId!)).ToListAsync(cancellationToken));
+        }
+
+        if (waIds.Count > 0)
+        {
+            found.AddRange(await db.Contacts.AsNoTracking().Where(c => waIds.Contains(c.WaId!)).ToListAsync(cancellationToken));
+        }
+
+        if (phones.Count > 0)
+        {
+            found.AddRange(await db.Contacts.AsNoTracking().Where(c => phones.Contains(c.Phone!)).ToListAsync(cancellationToken));
+        }
+
+        found = [.. found.DistinctBy(c => c.Id)];
         var byCustomer = found.ToDictionary(c => c.CustomerId);
         var byExternal = found.Where(c => c.ExternalId is not null).ToDictionary(c => c.ExternalId!);
         var byWaId = found.Where(c => c.WaId is not null).ToDictionary(c => c.WaId!);
