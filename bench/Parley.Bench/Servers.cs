@@ -158,11 +158,17 @@ internal sealed class ParleyServer : IDisposable
     }
 
     /// <summary>A read connection to Parley's database (SQLite readers never block its writer).</summary>
-    public async Task<DbConnection> OpenDatabaseAsync()
+    /// <summary>Read-only on SQLite unless <paramref name="write"/> (a benchmark that fills tables itself).</summary>
+    public async Task<DbConnection> OpenDatabaseAsync(bool write = false)
     {
         DbConnection connection = postgres is not null
             ? new NpgsqlConnection(postgres)
-            : new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(data.FullName, "parley.db"), Mode = SqliteOpenMode.ReadOnly }.ToString());
+            : new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = Path.Combine(data.FullName, "parley.db"),
+                Mode = write ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadOnly,
+                DefaultTimeout = 600,
+            }.ToString());
         await connection.OpenAsync();
         return connection;
     }

@@ -1,5 +1,6 @@
 using Parley.Channels.WhatsApp;
 using Parley.Consent;
+using Parley.Contacts;
 using Parley.Data;
 using Parley.Hosting;
 using Parley.Identity;
@@ -16,6 +17,7 @@ return await ParleyHost.RunAsync(
         builder.AddWhatsApp();
         builder.AddTeams();
         builder.AddConsent();
+        builder.AddContacts();
         builder.AddWeb();
     },
     app =>

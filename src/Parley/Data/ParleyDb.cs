@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Parley.Channels.WhatsApp;
 using Parley.Consent;
+using Parley.Contacts;
 using Parley.Identity;
 using Parley.Inbox;
 using Parley.Teams;
@@ -66,6 +67,13 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<ConsentWording> ConsentWordings => Set<ConsentWording>();
     public DbSet<ConsentSettings> ConsentSettings => Set<ConsentSettings>();
     public DbSet<ConsentRequest> ConsentRequests => Set<ConsentRequest>();
+    public DbSet<AttributeDefinition> AttributeDefinitions => Set<AttributeDefinition>();
+    public DbSet<ContactAttributeValue> ContactAttributeValues => Set<ContactAttributeValue>();
+    public DbSet<Label> Labels => Set<Label>();
+    public DbSet<ContactLabel> ContactLabels => Set<ContactLabel>();
+    public DbSet<ContactList> ContactLists => Set<ContactList>();
+    public DbSet<ContactListMember> ContactListMembers => Set<ContactListMember>();
+    public DbSet<Segment> Segments => Set<Segment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -92,6 +100,13 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<ConsentWording>().HasQueryFilter(w => w.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConsentSettings>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConsentRequest>().HasQueryFilter(r => r.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<AttributeDefinition>().HasQueryFilter(a => a.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ContactAttributeValue>().HasQueryFilter(v => v.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Label>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ContactLabel>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ContactList>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ContactListMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Segment>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }

@@ -38,6 +38,18 @@ public enum Permission
 
     /// <summary>Purposes, wordings, objection keywords, the public consent page.</summary>
     ManageConsent,
+
+    /// <summary>Read contacts, labels, lists, segments and attribute definitions (never numbers without <see cref="RevealPhoneNumbers"/>).</summary>
+    ViewContacts,
+
+    /// <summary>Create and change contacts, labels, lists and segments; import, export and merge.</summary>
+    ManageContacts,
+
+    /// <summary>Define the workspace's custom contact attributes.</summary>
+    ManageAttributes,
+
+    /// <summary>Delete contacts with their conversations.</summary>
+    DeleteContacts,
 }
 
 public static class Roles
@@ -47,11 +59,11 @@ public static class Roles
     private static readonly Dictionary<Role, HashSet<Permission>> Grants = new()
     {
         [Role.Owner] = [.. Enum.GetValues<Permission>()],
-        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ViewConsent, Permission.RecordConsent, Permission.ManageConsent, Permission.ManageTeams],
-        [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewConsent, Permission.RecordConsent],
-        [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewConsent, Permission.RecordConsent],
-        [Role.Marketer] = [Permission.ViewWorkspace, Permission.ViewConsent],
-        [Role.Viewer] = [Permission.ViewWorkspace, Permission.ViewConversations, Permission.ViewConsent],
+        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.DeleteContacts, Permission.ViewConsent, Permission.RecordConsent, Permission.ManageConsent, Permission.ManageTeams],
+        [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.ViewConsent, Permission.RecordConsent],
+        [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ViewConsent, Permission.RecordConsent],
+        [Role.Marketer] = [Permission.ViewWorkspace, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.ViewConsent],
+        [Role.Viewer] = [Permission.ViewWorkspace, Permission.ViewConversations, Permission.ViewContacts, Permission.ViewConsent],
     };
 
     public static bool Has(this Role role, Permission permission) => Grants[role].Contains(permission);

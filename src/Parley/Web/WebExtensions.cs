@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Localization;
 using Parley.Hosting;
 using Parley.Channels.WhatsApp;
 using Parley.Consent;
+using Parley.Contacts;
 using Parley.Identity;
 using Parley.Inbox;
 using Parley.Teams;
@@ -75,6 +76,8 @@ public static class WebExtensions
         api.MapMediaApi();
         api.MapTeamsApi();
         api.MapConsentApi();
+        api.MapContactsApi();
+        api.MapContactSetsApi();
         return app;
     }
 

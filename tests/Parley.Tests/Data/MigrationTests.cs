@@ -82,21 +82,20 @@ public sealed class MigrationTests
         await using (var old = ContextFor(database))
         {
             // The rows as migration 5's tables take them, in SQL: today's model has columns those tables lack.
-            object Id(Guid id) => Settings(database).IsPostgres ? id : id.ToString().ToUpperInvariant();
-            await old.Database.ExecuteSqlRawAsync("INSERT INTO workspaces (id, slug, name, created_at) VALUES ({0}, 'media-shop', 'Media Shop', {1})", Id(workspace), at);
+            await old.Database.ExecuteSqlRawAsync("INSERT INTO workspaces (id, slug, name, created_at) VALUES ({0}, 'media-shop', 'Media Shop', {1})", Key(workspace), at);
             await old.Database.ExecuteSqlRawAsync(
                 "INSERT INTO whatsapp_numbers (id, workspace_id, phone_number_id, waba_id, display_phone_number, access_token_protected, throughput, created_at) VALUES ({0}, {1}, '4711', '1', '+49 1', 'x', 80, {2})",
-                Id(number), Id(workspace), at);
-            await old.Database.ExecuteSqlRawAsync("INSERT INTO contacts (id, workspace_id, created_at, updated_at) VALUES ({0}, {1}, {2}, {2})", Id(contact), Id(workspace), at);
+                Key(number), Key(workspace), at);
+            await old.Database.ExecuteSqlRawAsync("INSERT INTO contacts (id, workspace_id, created_at, updated_at) VALUES ({0}, {1}, {2}, {2})", Key(contact), Key(workspace), at);
             await old.Database.ExecuteSqlRawAsync(
                 "INSERT INTO conversations (id, workspace_id, contact_id, whatsapp_number_id, status, last_message_at, created_at, updated_at) VALUES ({0}, {1}, {2}, {3}, 'Open', {4}, {4}, {4})",
-                Id(conversation), Id(workspace), Id(contact), Id(number), at);
+                Key(conversation), Key(workspace), Key(contact), Key(number), at);
             await old.Database.ExecuteSqlRawAsync(
                 "INSERT INTO messages (id, workspace_id, conversation_id, direction, type, content, status, created_at) VALUES ({0}, {1}, {2}, 'Inbound', 'image', '{{}}', 'Received', {3})",
-                Id(message), Id(workspace), Id(conversation), at);
+                Key(message), Key(workspace), Key(conversation), at);
             await old.Database.ExecuteSqlRawAsync(
                 "INSERT INTO media_files (id, workspace_id, message_id, whatsapp_number_id, provider_media_id, mime_type, size, state, attempts, next_attempt_at, created_at) VALUES ({0}, {1}, {2}, {3}, '998877', 'image/png', 42, 'Stored', 0, {4}, {4})",
-                Id(media), Id(workspace), Id(message), Id(number), at);
+                Key(media), Key(workspace), Key(message), Key(number), at);
         }
 
         Assert.Equal(migrator.Scripts.Count - 5, await migrator.MigrateAsync());
@@ -108,6 +107,48 @@ public sealed class MigrationTests
         await db.SaveChangesAsync();
         await db.Messages.IgnoreQueryFilters().Where(m => m.Id == message).ExecuteDeleteAsync();
         Assert.Equal(1, await db.MediaFiles.IgnoreQueryFilters().CountAsync()); // the inbound file went with its message; the upload stays
+    }
+
+    [Fact]
+    public async Task Upgrade_ToContacts_GivesEveryContactAUniqueCustomerId_ItsPhone_AndItsActivity()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var migrator = MigratorFor(database);
+        await migrator.MigrateAsync(targetVersion: 8);
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var (a, b, number) = (Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7());
+        var contacts = new[] { (a, Guid.CreateVersion7(), "491701234567"), (a, Guid.CreateVersion7(), "491701234568"), (a, Guid.CreateVersion7(), (string?)null), (b, Guid.CreateVersion7(), "491701234567") };
+        await using (var old = ContextFor(database))
+        {
+            // The rows as version 8's tables take them, in SQL: today's model has columns those tables lack.
+            foreach (var (workspace, slug) in new[] { (a, "contacts-a"), (b, "contacts-b") })
+            {
+                await old.Database.ExecuteSqlRawAsync("INSERT INTO workspaces (id, slug, name, created_at) VALUES ({0}, {1}, 'W', {2})", Key(workspace), slug, at);
+            }
+
+            await old.Database.ExecuteSqlRawAsync(
+                "INSERT INTO whatsapp_numbers (id, workspace_id, phone_number_id, waba_id, display_phone_number, access_token_protected, throughput, created_at) VALUES ({0}, {1}, '4712', '1', '+49 1', 'x', 80, {2})",
+                Key(number), Key(a), at);
+            foreach (var (workspace, id, waId) in contacts)
+            {
+                await old.Database.ExecuteSqlAsync($"INSERT INTO contacts (id, workspace_id, wa_id, created_at, updated_at) VALUES ({Key(id)}, {Key(workspace)}, {waId}, {at}, {at})");
+            }
+
+            await old.Database.ExecuteSqlRawAsync(
+                "INSERT INTO conversations (id, workspace_id, contact_id, whatsapp_number_id, status, last_inbound_at, last_message_at, created_at, updated_at) VALUES ({0}, {1}, {2}, {3}, 'Open', {4}, {5}, {5}, {5})",
+                Key(Guid.CreateVersion7()), Key(a), Key(contacts[0].Item2), Key(number), at.AddHours(1), at);
+        }
+
+        await migrator.MigrateAsync();
+
+        await using var db = ContextFor(database);
+        var migrated = await db.Contacts.IgnoreQueryFilters().ToDictionaryAsync(c => c.Id);
+        Assert.All(migrated.Values, c => Assert.Matches("^C-[0-9A-HJKMNP-TV-Z]{6}$", c.CustomerId));
+        Assert.Equal(3, migrated.Values.Where(c => c.WorkspaceId == a).Select(c => c.CustomerId).Distinct().Count());
+        Assert.Equal("+491701234567", migrated[contacts[0].Item2].Phone);
+        Assert.Null(migrated[contacts[2].Item2].Phone);
+        Assert.Equal(at.AddHours(1), migrated[contacts[0].Item2].LastInboundAt);
+        Assert.Null(migrated[contacts[1].Item2].LastInboundAt);
     }
 
     [Fact]
@@ -140,6 +181,9 @@ public sealed class MigrationTests
 
     private static Migrator MigratorFor(TestDatabase database) =>
         new(Settings(database), TimeProvider.System, NullLogger<Migrator>.Instance);
+
+    /// <summary>An id as a raw SQL parameter: uuid on PostgreSQL, upper-case text on SQLite (as EF Core writes it).</summary>
+    private static object Key(Guid id) => TestDatabase.IsPostgres ? id : id.ToString().ToUpperInvariant();
 
     private static ParleyDb ContextFor(TestDatabase database)
     {

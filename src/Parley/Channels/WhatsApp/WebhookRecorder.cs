@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Parley.Consent;
+using Parley.Contacts;
 using Parley.Data;
 using Parley.Identity;
 using Parley.Inbox;
@@ -18,7 +19,9 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     private readonly Dictionary<string, Message> messagesByWamid = [];
     private readonly Dictionary<string, Contact> contactsByWaId = [];
     private readonly Dictionary<string, Contact> contactsByUserId = [];
+    private readonly Dictionary<string, Contact> contactsByPhone = [];
     private readonly Dictionary<(Guid ContactId, Guid NumberId), Conversation> conversations = [];
+    private readonly List<Contact> createdContacts = [];
 
     /// <summary>Applies the items in order; all of them belong to the numbers' one workspace, or are unrouted (no number).</summary>
     public async Task ApplyAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)
@@ -59,6 +62,8 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             }
         }
 
+        // New contacts' random customer IDs are checked against the workspace's before they are written.
+        await CustomerIds.EnsureUniqueAsync(db, createdContacts, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }
 
@@ -106,7 +111,10 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             return;
         }
 
-        var contacts = await db.Contacts.Where(c => waIds.Contains(c.WaId!) || userIds.Contains(c.UserId!)).ToListAsync(cancellationToken);
+        // A contact imported or created by phone carries the number's wa_id already; by phone as well in
+        // case its wa_id has changed since (a number change), so the number is never given twice.
+        var phones = waIds.Select(w => "+" + w).ToList();
+        var contacts = await db.Contacts.Where(c => waIds.Contains(c.WaId!) || userIds.Contains(c.UserId!) || phones.Contains(c.Phone!)).ToListAsync(cancellationToken);
         foreach (var contact in contacts)
         {
             Remember(contact);
@@ -129,6 +137,11 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         if (contact.UserId is { } userId)
         {
             contactsByUserId[userId] = contact;
+        }
+
+        if (contact.Phone is { } phone)
+        {
+            contactsByPhone[phone] = contact;
         }
     }
 
@@ -202,6 +215,11 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             conversation.LastInboundAt = sentAt;
         }
 
+        if (contact.LastInboundAt is null || sentAt > contact.LastInboundAt)
+        {
+            contact.LastInboundAt = sentAt;
+        }
+
         conversation.LastMessageAt = sentAt > conversation.LastMessageAt ? sentAt : conversation.LastMessageAt;
         conversation.UpdatedAt = now;
         if (conversation.Status is ConversationStatus.Resolved)
@@ -219,6 +237,11 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             && !contactsByWaId.ContainsKey(newWaId) && !await db.Contacts.AnyAsync(c => c.WaId == newWaId, cancellationToken))
         {
             contact.WaId = newWaId;
+            if (Phones.FromWaId(newWaId) is { } newPhone && !contactsByPhone.ContainsKey(newPhone) && !await db.Contacts.AnyAsync(c => c.Phone == newPhone, cancellationToken))
+            {
+                contact.Phone = newPhone;
+            }
+
             Remember(contact);
         }
 
@@ -282,10 +305,12 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         var userId = item.FromUserId;
         var contact = waId is not null ? contactsByWaId.GetValueOrDefault(waId) : null;
         contact ??= userId is not null ? contactsByUserId.GetValueOrDefault(userId) : null;
+        contact ??= waId is not null ? contactsByPhone.GetValueOrDefault("+" + waId) : null;
         if (contact is null)
         {
-            contact = new Contact { WorkspaceId = workspace.RequiredWorkspaceId, WaId = waId, UserId = userId, CreatedAt = now, UpdatedAt = now };
+            contact = new Contact { WorkspaceId = workspace.RequiredWorkspaceId, WaId = waId, UserId = userId, Phone = Phones.FromWaId(waId), CreatedAt = now, UpdatedAt = now };
             db.Contacts.Add(contact);
+            createdContacts.Add(contact);
         }
 
         contact.WaId ??= waId;
