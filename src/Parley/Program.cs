@@ -2,6 +2,7 @@ using Parley.Channels.WhatsApp;
 using Parley.Data;
 using Parley.Hosting;
 using Parley.Identity;
+using Parley.Inbox;
 using Parley.Web;
 
 return await ParleyHost.RunAsync(
@@ -12,6 +13,7 @@ return await ParleyHost.RunAsync(
         builder.AddData();
         builder.AddIdentityFeature();
         builder.AddWhatsApp();
+        builder.AddInbox();
         builder.AddWeb();
     },
     app =>
@@ -21,6 +23,7 @@ return await ParleyHost.RunAsync(
         app.MapData();
         app.MapWhatsAppWebhook();
         app.MapApi();
+        app.MapInbox();
         app.MapWeb();
     });
 

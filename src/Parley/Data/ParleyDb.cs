@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Parley.Channels.WhatsApp;
 using Parley.Identity;
 using Parley.Inbox;
+using Parley.Inbox.Live;
 using Parley.Teams;
 
 namespace Parley.Data;
@@ -58,6 +59,8 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<MediaUpload> MediaUploads => Set<MediaUpload>();
     public DbSet<Team> Teams => Set<Team>();
     public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
+    public DbSet<InboxSettings> InboxSettings => Set<InboxSettings>();
+    public DbSet<InboxChange> InboxChanges => Set<InboxChange>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -77,6 +80,8 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<MediaUpload>().HasQueryFilter(u => u.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Team>().HasQueryFilter(t => t.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<TeamMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<InboxSettings>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<InboxChange>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }

@@ -26,6 +26,7 @@ public enum Permission
     ManageChannels,
     ViewConversations,
     SendMessages,
+    ManageInbox,
 }
 
 public static class Roles
@@ -35,7 +36,7 @@ public static class Roles
     private static readonly Dictionary<Role, HashSet<Permission>> Grants = new()
     {
         [Role.Owner] = [.. Enum.GetValues<Permission>()],
-        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages],
+        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ManageInbox],
         [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages],
         [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages],
         [Role.Marketer] = [Permission.ViewWorkspace],

@@ -24,6 +24,9 @@ public sealed partial class TextsTests
         "Identity/Passwords.cs",
         "Channels/WhatsApp/Pages/*.cshtml.cs",
         "Channels/WhatsApp/WhatsAppNumbers.cs",
+        "Inbox/Pages/*.cshtml.cs",
+        "Inbox/Assignments.cs",
+        "Inbox/ConversationActions.cs",
     ];
 
     /// <summary>Sentences in those files that no page shows.</summary>

@@ -194,9 +194,12 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Tim
 
         conversation.LastMessageAt = sentAt > conversation.LastMessageAt ? sentAt : conversation.LastMessageAt;
         conversation.UpdatedAt = now;
+        conversation.UnreadCount++;
+        conversation.AwaitingReplySince ??= sentAt;
         if (conversation.Status is ConversationStatus.Resolved or ConversationStatus.Snoozed)
         {
             conversation.Status = ConversationStatus.Open;
+            conversation.SnoozedUntil = null;
         }
 
         if (type == "system" && WebhookPayload.Text(message.GetProperty("system"), "wa_id") is { } newWaId

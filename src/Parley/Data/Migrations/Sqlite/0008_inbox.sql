@@ -1,0 +1,44 @@
+-- The team inbox: unread counts, first-response clock and snooze on conversations; who wrote a message
+-- and the composer's idempotency key; the workspace's inbox settings; the change feed live browsers
+-- catch up from (written by triggers, so every writer feeds it).
+ALTER TABLE "conversations" ADD COLUMN "unread_count" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "conversations" ADD COLUMN "awaiting_reply_since" TEXT NULL;
+ALTER TABLE "conversations" ADD COLUMN "snoozed_until" TEXT NULL;
+CREATE INDEX "ix_conversations_workspace_id_status_last_message_at" ON "conversations" ("workspace_id", "status", "last_message_at");
+CREATE INDEX "ix_conversations_status_snoozed_until" ON "conversations" ("status", "snoozed_until");
+
+ALTER TABLE "messages" ADD COLUMN "author_id" TEXT NULL
+    CONSTRAINT "fk_messages_author_id" REFERENCES "users" ("id") ON DELETE SET NULL;
+ALTER TABLE "messages" ADD COLUMN "client_key" TEXT NULL;
+CREATE INDEX "ix_messages_author_id" ON "messages" ("author_id");
+CREATE UNIQUE INDEX "ix_messages_conversation_id_client_key" ON "messages" ("conversation_id", "client_key") WHERE client_key IS NOT NULL;
+
+CREATE TABLE "inbox_settings" (
+    "workspace_id" TEXT NOT NULL CONSTRAINT "pk_inbox_settings" PRIMARY KEY,
+    "first_response_minutes" INTEGER NOT NULL,
+    "updated_at" TEXT NOT NULL,
+    CONSTRAINT "fk_inbox_settings_workspace_id" FOREIGN KEY ("workspace_id") REFERENCES "workspaces" ("id") ON DELETE CASCADE
+);
+
+CREATE TABLE "inbox_changes" (
+    "id" INTEGER NOT NULL CONSTRAINT "pk_inbox_changes" PRIMARY KEY AUTOINCREMENT,
+    "workspace_id" TEXT NOT NULL,
+    "conversation_id" TEXT NOT NULL,
+    "message_id" TEXT NULL,
+    "tx" INTEGER NOT NULL
+);
+CREATE INDEX "ix_inbox_changes_workspace_id_tx" ON "inbox_changes" ("workspace_id", "tx");
+
+-- SQLite has one writer, so ids commit in order and the id is the cursor (tx stays 0).
+CREATE TRIGGER "tr_messages_inserted" AFTER INSERT ON "messages" BEGIN
+    INSERT INTO "inbox_changes" ("workspace_id", "conversation_id", "message_id", "tx") VALUES (NEW."workspace_id", NEW."conversation_id", NEW."id", 0);
+END;
+CREATE TRIGGER "tr_messages_updated" AFTER UPDATE OF "status", "content", "error_title" ON "messages" BEGIN
+    INSERT INTO "inbox_changes" ("workspace_id", "conversation_id", "message_id", "tx") VALUES (NEW."workspace_id", NEW."conversation_id", NEW."id", 0);
+END;
+CREATE TRIGGER "tr_conversations_inserted" AFTER INSERT ON "conversations" BEGIN
+    INSERT INTO "inbox_changes" ("workspace_id", "conversation_id", "message_id", "tx") VALUES (NEW."workspace_id", NEW."id", NULL, 0);
+END;
+CREATE TRIGGER "tr_conversations_updated" AFTER UPDATE ON "conversations" BEGIN
+    INSERT INTO "inbox_changes" ("workspace_id", "conversation_id", "message_id", "tx") VALUES (NEW."workspace_id", NEW."id", NULL, 0);
+END;

@@ -1,0 +1,183 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Parley.Channels.WhatsApp;
+using Parley.Data;
+using Parley.Identity;
+using Parley.Inbox.Live;
+using Parley.Web;
+
+namespace Parley.Inbox.Pages;
+
+/// <summary>One conversation: its history, the composer, status, snooze, assignment and the contact panel.</summary>
+[Authorize(Policy = nameof(Permission.ViewConversations))]
+public sealed class ConversationModel(
+    ConversationReader reader, ConversationActions actions, Assignments assignments, OutboundMessages outbound,
+    ChangeFeed feed, WorkspaceContext workspace, ParleyDb db, MediaStore store, TimeProvider clock) : PageModel
+{
+    public ConversationDetail Detail { get; private set; } = null!;
+    public DateTime Now { get; private set; }
+    public long Cursor { get; private set; }
+    public ComposerState Composer { get; private set; } = ComposerState.Fresh();
+    public string? Error { get; private set; }
+
+    public bool CanSend => workspace.Can(Permission.SendMessages);
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        Cursor = await feed.CurrentCursorAsync(cancellationToken);
+        if (CanSend)
+        {
+            // Before reading, so the page shows the conversation as read.
+            if (!await db.Conversations.AnyAsync(c => c.Id == id, cancellationToken))
+            {
+                return NotFound();
+            }
+
+            await actions.OpenedAsync(id, cancellationToken);
+        }
+
+        return await LoadAsync(id, cancellationToken) ? Page() : NotFound();
+    }
+
+    /// <summary>Messages by id, for live updates: the browser puts each in place by its element id.</summary>
+    public async Task<IActionResult> OnGetMessagesAsync(Guid id, string? ids, CancellationToken cancellationToken)
+    {
+        var wanted = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => Guid.TryParse(s, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).Take(200).ToList();
+        Now = clock.GetUtcNow().UtcDateTime;
+        var items = await reader.MessagesAsync(id, wanted, cancellationToken);
+        return Partial("_Messages", items);
+    }
+
+    /// <summary>The parts that show the conversation's state (header, side panel, composer mode), for live updates.</summary>
+    public async Task<IActionResult> OnGetStateAsync(Guid id, CancellationToken cancellationToken) =>
+        await LoadAsync(id, cancellationToken) ? Partial("_ConversationState", this) : NotFound();
+
+    public async Task<IActionResult> OnGetComposerAsync(Guid id, CancellationToken cancellationToken) =>
+        await LoadAsync(id, cancellationToken) ? Partial("_Composer", this) : NotFound();
+
+    public async Task<IActionResult> OnGetMediaAsync(Guid id, Guid file, CancellationToken cancellationToken)
+    {
+        var media = await db.MediaFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == file, cancellationToken);
+        if (media is null || media.State != MediaState.Stored || store.Open(media) is not { } stream)
+        {
+            return NotFound();
+        }
+
+        return File(stream, media.MimeType ?? "application/octet-stream", media.FileName ?? media.Id.ToString("N"));
+    }
+
+    public async Task<IActionResult> OnPostSendAsync(Guid id, string? text, string? clientKey, string? replyTo, CancellationToken cancellationToken)
+    {
+        if (!CanSend)
+        {
+            return Forbid();
+        }
+
+        var body = new JsonObject { ["type"] = "text", ["text"] = new JsonObject { ["body"] = text?.Trim() ?? "" } };
+        if (!string.IsNullOrEmpty(replyTo))
+        {
+            body["context"] = new JsonObject { ["message_id"] = replyTo };
+        }
+
+        return await QueueAsync(id, body, clientKey, new ComposerState(clientKey ?? Guid.CreateVersion7().ToString("N"), text, replyTo), cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostStatusAsync(Guid id, string? status, DateTime? snoozeUntil, CancellationToken cancellationToken)
+    {
+        if (!CanSend)
+        {
+            return Forbid();
+        }
+
+        if (await actions.SetStatusAsync(id, status, snoozeUntil, cancellationToken) is { } error)
+        {
+            if (error.Kind == ErrorKind.NotFound)
+            {
+                return NotFound();
+            }
+
+            Error = error.Message;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+
+        return await StateOrPageAsync(id, cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostAssignAsync(Guid id, string? assignee, string? team, CancellationToken cancellationToken)
+    {
+        if (!CanSend)
+        {
+            return Forbid();
+        }
+
+        Guid? assigneeId = Guid.TryParse(assignee, out var a) ? a : null;
+        Guid? teamId = Guid.TryParse(team, out var t) ? t : null;
+        var assigned = await assignments.AssignAsync(id, assigneeId, teamId, cancellationToken);
+        if (assigned.Error is { } error)
+        {
+            if (error.Kind == ErrorKind.NotFound)
+            {
+                return NotFound();
+            }
+
+            Error = error.Message;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+
+        return await StateOrPageAsync(id, cancellationToken);
+    }
+
+    private async Task<IActionResult> QueueAsync(Guid id, JsonObject body, string? clientKey, ComposerState typed, CancellationToken cancellationToken)
+    {
+        var queued = await outbound.QueueAsync(id, body, cancellationToken, clientKey, workspace.Actor.Id);
+        if (queued.Error is { } error)
+        {
+            if (error.Kind == ErrorKind.NotFound)
+            {
+                return NotFound();
+            }
+
+            Error = error.Kind == ErrorKind.Refused && error.Field == "type"
+                ? "The 24-hour window is closed: WhatsApp only delivers approved templates now. Choose a template below."
+                : error.Message;
+            Composer = typed;
+        }
+        else
+        {
+            Composer = ComposerState.Fresh();
+        }
+
+        if (!await LoadAsync(id, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        return Request.IsHtmx() ? Partial("_Composer", this) : Page();
+    }
+
+    private async Task<IActionResult> StateOrPageAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(id, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        return Request.IsHtmx() ? Partial("_ConversationState", this) : Page();
+    }
+
+    private async Task<bool> LoadAsync(Guid id, CancellationToken cancellationToken)
+    {
+        Now = clock.GetUtcNow().UtcDateTime;
+        Detail = (await reader.ReadAsync(id, cancellationToken))!;
+        return Detail is not null;
+    }
+}
+
+/// <summary>What the composer holds: its idempotency key (new after every send), the text typed and the message replied to.</summary>
+public sealed record ComposerState(string Key, string? Text, string? ReplyTo)
+{
+    public static ComposerState Fresh() => new(Guid.CreateVersion7().ToString("N"), null, null);
+}
