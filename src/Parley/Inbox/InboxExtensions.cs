@@ -10,6 +10,7 @@ public static class InboxExtensions
         var services = builder.Services;
         services.AddScoped<InboxQueries>();
         services.AddScoped<ConversationReader>();
+        services.AddScoped<TemplateChoices>();
         services.AddScoped<ConversationActions>();
         services.AddScoped<Assignments>();
         services.AddScoped<Snoozes>();

@@ -227,6 +227,37 @@ public sealed class InboxTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
         Assert.NotEqual(HttpStatusCode.OK, (await browser.GetAsync($"/w/{workspace.Slug}/inbox/changes?after=0")).StatusCode);
     }
 
+    [Fact]
+    public async Task OutsideTheWindow_AnApprovedTemplateIsChosenFilledInAndSent()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var (_, phoneNumberId) = await App.ConnectSandboxNumberAsync(workspace);
+        await App.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "4917255500" + Random.Shared.Next(100, 999), $"wamid.{Guid.NewGuid():N}", "Hallo", App.Clock.GetUtcNow()));
+        await App.WaitForWebhooksAsync();
+        var conversation = (await App.Api(workspace.AdminKey).GetFromJsonAsync<JsonElement>("/api/v1/conversations")).GetProperty("items")[0].GetProperty("id").GetGuid();
+        App.Clock.Advance(TimeSpan.FromHours(25));
+        var browser = App.Browser();
+        await ParleyApp.SignInAsync(browser, workspace.Owner.Email, workspace.Owner.Password);
+        var path = $"/w/{workspace.Slug}/inbox/{conversation}";
+
+        var page = await browser.GetStringAsync(path);
+        Assert.Contains("appointment_reminder (de, utility)", page, StringComparison.Ordinal);
+        var chosen = await browser.GetStringAsync($"{path}?handler=composer&template=appointment_reminder%7Cde");
+        Assert.Contains("data-variable=\"1\"", chosen, StringComparison.Ordinal);
+        Assert.Contains("data-variable=\"2\"", chosen, StringComparison.Ordinal);
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, path);
+
+        var missing = await browser.PostAsync($"{path}?handler=template", Form(token, ("template", "appointment_reminder|de"), ("values", "Erika"), ("clientKey", "t1")));
+        Assert.Contains("Fill in every variable", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var sent = await browser.PostAsync($"{path}?handler=template", Form(token, ("template", "appointment_reminder|de"), ("values", "Erika"), ("values", "Montag"), ("clientKey", "t2")));
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+
+        var message = await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().SingleAsync(m => m.ConversationId == conversation && m.Direction == MessageDirection.Outbound));
+        Assert.Equal("template", message.Type);
+        Assert.Contains("\"name\":\"appointment_reminder\"", message.Content, StringComparison.Ordinal);
+        Assert.Contains("\"text\":\"Montag\"", message.Content, StringComparison.Ordinal);
+    }
+
     private async Task<int> WakeAsync()
     {
         await using var scope = App.Services.CreateAsyncScope();

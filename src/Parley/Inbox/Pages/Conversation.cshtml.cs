@@ -15,13 +15,18 @@ namespace Parley.Inbox.Pages;
 [Authorize(Policy = nameof(Permission.ViewConversations))]
 public sealed class ConversationModel(
     ConversationReader reader, ConversationActions actions, Assignments assignments, OutboundMessages outbound,
-    ChangeFeed feed, WorkspaceContext workspace, ParleyDb db, MediaStore store, TimeProvider clock) : PageModel
+    ChangeFeed feed, TemplateChoices templateChoices, WorkspaceContext workspace, ParleyDb db, MediaStore store, TimeProvider clock) : PageModel
 {
     public ConversationDetail Detail { get; private set; } = null!;
     public DateTime Now { get; private set; }
     public long Cursor { get; private set; }
     public ComposerState Composer { get; private set; } = ComposerState.Fresh();
     public string? Error { get; private set; }
+
+    /// <summary>Outside the 24-hour window: the approved templates (null when WhatsApp could not be asked).</summary>
+    public IReadOnlyList<TemplateChoice>? Templates { get; private set; }
+    public TemplateChoice? Template { get; private set; }
+    public IReadOnlyList<string> TemplateValues { get; private set; } = [];
 
     public bool CanSend => workspace.Can(Permission.SendMessages);
 
@@ -39,7 +44,17 @@ public sealed class ConversationModel(
             await actions.OpenedAsync(id, cancellationToken);
         }
 
-        return await LoadAsync(id, cancellationToken) ? Page() : NotFound();
+        if (!await LoadAsync(id, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        if (CanSend && !Detail.Conversation.IsWindowOpen(Now))
+        {
+            await LoadTemplatesAsync(id, null, [], cancellationToken);
+        }
+
+        return Page();
     }
 
     /// <summary>Messages by id, for live updates: the browser puts each in place by its element id.</summary>
@@ -55,8 +70,64 @@ public sealed class ConversationModel(
     public async Task<IActionResult> OnGetStateAsync(Guid id, CancellationToken cancellationToken) =>
         await LoadAsync(id, cancellationToken) ? Partial("_ConversationState", this) : NotFound();
 
-    public async Task<IActionResult> OnGetComposerAsync(Guid id, CancellationToken cancellationToken) =>
-        await LoadAsync(id, cancellationToken) ? Partial("_Composer", this) : NotFound();
+    public async Task<IActionResult> OnGetComposerAsync(Guid id, string? template, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(id, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        await LoadTemplatesAsync(id, template, [], cancellationToken);
+        return Partial("_Composer", this);
+    }
+
+    /// <summary>Sends an approved template with the values typed for its variables (the only way outside the window).</summary>
+    public async Task<IActionResult> OnPostTemplateAsync(Guid id, string? template, string[]? values, string? clientKey, CancellationToken cancellationToken)
+    {
+        if (!CanSend)
+        {
+            return Forbid();
+        }
+
+        if (!await db.Conversations.AnyAsync(c => c.Id == id, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        values ??= [];
+        await LoadTemplatesAsync(id, template, values, cancellationToken);
+        if (Template is not { } chosen)
+        {
+            Error = Templates is null ? "WhatsApp could not be asked for the approved templates; try again in a moment." : "Choose one of the approved templates.";
+            await LoadAsync(id, cancellationToken);
+            Composer = new ComposerState(clientKey ?? ComposerState.Fresh().Key, null, null);
+            return Request.IsHtmx() ? Partial("_Composer", this) : Page();
+        }
+
+        if (chosen.Variables.Count > 0 && values.Take(chosen.Variables.Count).Count(v => !string.IsNullOrWhiteSpace(v)) < chosen.Variables.Count)
+        {
+            Error = "Fill in every variable of the template.";
+            await LoadAsync(id, cancellationToken);
+            Composer = new ComposerState(clientKey ?? ComposerState.Fresh().Key, null, null);
+            return Request.IsHtmx() ? Partial("_Composer", this) : Page();
+        }
+
+        var result = await QueueAsync(id, chosen.Message([.. values.Select(v => v.Trim())]), clientKey, new ComposerState(clientKey ?? ComposerState.Fresh().Key, null, null), cancellationToken);
+        if (Error is null)
+        {
+            Template = null;
+            TemplateValues = [];
+        }
+
+        return result;
+    }
+
+    private async Task LoadTemplatesAsync(Guid id, string? chosen, IReadOnlyList<string> values, CancellationToken cancellationToken)
+    {
+        Templates = await templateChoices.ForConversationAsync(id, cancellationToken);
+        Template = Templates?.FirstOrDefault(t => t.Key == chosen);
+        TemplateValues = values;
+    }
 
     public async Task<IActionResult> OnGetMediaAsync(Guid id, Guid file, CancellationToken cancellationToken)
     {
@@ -144,6 +215,10 @@ public sealed class ConversationModel(
                 ? "The 24-hour window is closed: WhatsApp only delivers approved templates now. Choose a template below."
                 : error.Message;
             Composer = typed;
+            if (Templates is null && error.Kind == ErrorKind.Refused)
+            {
+                await LoadTemplatesAsync(id, null, [], cancellationToken);
+            }
         }
         else
         {

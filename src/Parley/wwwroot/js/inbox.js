@@ -174,3 +174,17 @@
     }
   });
 })();
+
+// The template preview shows the body with the values typed so far.
+document.addEventListener("input", e => {
+  const input = e.target.closest("[data-variable]");
+  if (!input) return;
+  const form = input.form;
+  const body = form.querySelector("[data-template-body]");
+  if (!body) return;
+  let text = body.dataset.templateBody;
+  for (const field of form.querySelectorAll("[data-variable]")) {
+    text = text.replaceAll(new RegExp(`\\{\\{\\s*${field.dataset.variable}\\s*\\}\\}`, "g"), field.value || `{{${field.dataset.variable}}}`);
+  }
+  body.textContent = text;
+});
