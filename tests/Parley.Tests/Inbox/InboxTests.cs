@@ -258,6 +258,44 @@ public sealed class InboxTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
         Assert.Contains("\"text\":\"Montag\"", message.Content, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnAttachment_FromTheComposer_IsCheckedStoredSentByMediaIdAndShownInline()
+    {
+        var (workspace, browser, conversation, _) = await CustomerWroteAsync();
+        var path = $"/w/{workspace.Slug}/inbox/{conversation}";
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, path);
+        var photo = new byte[3000];
+        Random.Shared.NextBytes(photo);
+        "\x89PNG\r\n\x1a\n"u8.CopyTo(photo);
+
+        MultipartFormDataContent Upload(byte[] bytes, string type, string name, string key)
+        {
+            var form = new MultipartFormDataContent
+            {
+                { new StringContent(token), "__RequestVerificationToken" },
+                { new StringContent("Ihre Rechnung"), "text" },
+                { new StringContent(key), "clientKey" },
+            };
+            var file = new ByteArrayContent(bytes);
+            file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(type);
+            form.Add(file, "attachment", name);
+            return form;
+        }
+
+        var refused = await browser.PostAsync($"{path}?handler=send", Upload([1, 2, 3], "application/zip", "x.zip", "a1"));
+        Assert.Contains("image/jpeg, image/png", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var sent = await browser.PostAsync($"{path}?handler=send", Upload(photo, "image/png", "rechnung.png", "a2"));
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+
+        var message = await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().SingleAsync(m => m.ConversationId == conversation && m.Direction == MessageDirection.Outbound));
+        Assert.Equal("image", message.Type);
+        Assert.Contains("Ihre Rechnung", message.Content, StringComparison.Ordinal);
+        var page = await browser.GetStringAsync(path);
+        var src = System.Text.RegularExpressions.Regex.Match(page, "<img src=\"([^\"]+)\"").Groups[1].Value.Replace("&amp;", "&", StringComparison.Ordinal);
+        Assert.StartsWith($"/w/{workspace.Slug}/inbox/{conversation}?handler=media", src, StringComparison.Ordinal);
+        Assert.Equal(photo, await browser.GetByteArrayAsync(src));
+    }
+
     private async Task<int> WakeAsync()
     {
         await using var scope = App.Services.CreateAsyncScope();

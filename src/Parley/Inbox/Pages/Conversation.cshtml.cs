@@ -13,8 +13,10 @@ namespace Parley.Inbox.Pages;
 
 /// <summary>One conversation: its history, the composer, status, snooze, assignment and the contact panel.</summary>
 [Authorize(Policy = nameof(Permission.ViewConversations))]
+[RequestSizeLimit(MediaRules.MaxUpload + 1024 * 1024)]
+[RequestFormLimits(MultipartBodyLengthLimit = MediaRules.MaxUpload + 1024 * 1024)]
 public sealed class ConversationModel(
-    ConversationReader reader, ConversationActions actions, Assignments assignments, OutboundMessages outbound,
+    ConversationReader reader, ConversationActions actions, Assignments assignments, OutboundMessages outbound, MediaLibrary library,
     ChangeFeed feed, TemplateChoices templateChoices, WorkspaceContext workspace, ParleyDb db, MediaStore store, TimeProvider clock) : PageModel
 {
     public ConversationDetail Detail { get; private set; } = null!;
@@ -140,20 +142,55 @@ public sealed class ConversationModel(
         return File(stream, media.MimeType ?? "application/octet-stream", media.FileName ?? media.Id.ToString("N"));
     }
 
-    public async Task<IActionResult> OnPostSendAsync(Guid id, string? text, string? clientKey, string? replyTo, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the composer: text, or an attachment (checked against WhatsApp's types and sizes, stored, then
+    /// sent by its media id) with the text as its caption; a repeat of the same key sends nothing new.
+    /// </summary>
+    public async Task<IActionResult> OnPostSendAsync(Guid id, string? text, string? clientKey, string? replyTo, IFormFile? attachment, CancellationToken cancellationToken)
     {
         if (!CanSend)
         {
             return Forbid();
         }
 
-        var body = new JsonObject { ["type"] = "text", ["text"] = new JsonObject { ["body"] = text?.Trim() ?? "" } };
+        var typed = new ComposerState(clientKey ?? Guid.CreateVersion7().ToString("N"), text, replyTo);
+        JsonObject body;
+        if (attachment is { Length: > 0 })
+        {
+            if (!await db.Conversations.AnyAsync(c => c.Id == id, cancellationToken))
+            {
+                return NotFound();
+            }
+
+            await using var content = attachment.OpenReadStream();
+            var uploaded = await library.UploadAsync(content, attachment.Length, MediaRules.Normalize(attachment.ContentType), Path.GetFileName(attachment.FileName), cancellationToken);
+            if (uploaded.Error is { } problem)
+            {
+                Error = problem.Message;
+                Composer = typed;
+                return await LoadAsync(id, cancellationToken) ? (Request.IsHtmx() ? Partial("_Composer", this) : Page()) : NotFound();
+            }
+
+            var kind = MediaRules.KindOf(uploaded.Value!.MimeType)!;
+            var media = new JsonObject { ["mediaId"] = uploaded.Value.Id.ToString() };
+            if (!string.IsNullOrWhiteSpace(text) && kind is not ("audio" or "sticker"))
+            {
+                media["caption"] = text.Trim();
+            }
+
+            body = new JsonObject { ["type"] = kind, [kind] = media };
+        }
+        else
+        {
+            body = new JsonObject { ["type"] = "text", ["text"] = new JsonObject { ["body"] = text?.Trim() ?? "" } };
+        }
+
         if (!string.IsNullOrEmpty(replyTo))
         {
             body["context"] = new JsonObject { ["message_id"] = replyTo };
         }
 
-        return await QueueAsync(id, body, clientKey, new ComposerState(clientKey ?? Guid.CreateVersion7().ToString("N"), text, replyTo), cancellationToken);
+        return await QueueAsync(id, body, clientKey, typed, cancellationToken);
     }
 
     public async Task<IActionResult> OnPostStatusAsync(Guid id, string? status, DateTime? snoozeUntil, CancellationToken cancellationToken)
