@@ -61,6 +61,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
     public DbSet<InboxSettings> InboxSettings => Set<InboxSettings>();
     public DbSet<InboxChange> InboxChanges => Set<InboxChange>();
+    public DbSet<Notification> Notifications => Set<Notification>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -82,6 +83,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<TeamMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<InboxSettings>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<InboxChange>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Notification>().HasQueryFilter(n => n.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }

@@ -11,6 +11,7 @@ public static class InboxExtensions
         services.AddScoped<InboxQueries>();
         services.AddScoped<ConversationReader>();
         services.AddScoped<TemplateChoices>();
+        services.AddScoped<Notes>();
         services.AddScoped<ConversationActions>();
         services.AddScoped<Assignments>();
         services.AddScoped<Snoozes>();

@@ -296,6 +296,34 @@ public sealed class InboxTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
         Assert.Equal(photo, await browser.GetByteArrayAsync(src));
     }
 
+    [Fact]
+    public async Task APrivateNote_IsNeverSent_AndNotifiesTheMentionedColleagueUntilTheyOpenIt()
+    {
+        var (workspace, browser, conversation, _) = await CustomerWroteAsync();
+        var agent = await App.AddUserAsync(workspace.Slug, "agent");
+        var path = $"/w/{workspace.Slug}/inbox/{conversation}";
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, path);
+
+        var added = await browser.PostAsync($"{path}?handler=send", Form(token, ("text", "@Agent Person bitte Rückruf"), ("mode", "note"), ("clientKey", "n1")));
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+
+        var messages = await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().Where(m => m.ConversationId == conversation && m.Direction != MessageDirection.Inbound).ToListAsync());
+        Assert.Equal(MessageDirection.Internal, Assert.Single(messages).Direction);
+        Assert.False(await App.WithDbAsync(db => db.Outbox.IgnoreQueryFilters().AnyAsync(o => o.MessageId == messages[0].Id)));
+        Assert.Contains("Private note by owner person", await browser.GetStringAsync(path), StringComparison.Ordinal);
+
+        var agentBrowser = App.Browser();
+        await ParleyApp.SignInAsync(agentBrowser, agent.Email, agent.Password);
+        Assert.Equal(agent.Id, (await App.WithDbAsync(db => db.Notifications.IgnoreQueryFilters().SingleAsync(n => n.ConversationId == conversation))).UserId);
+        var inbox = WebUtility.HtmlDecode(await agentBrowser.GetStringAsync($"/w/{workspace.Slug}/inbox"));
+        Assert.Contains("You were mentioned in notes: 1", inbox, StringComparison.Ordinal);
+        Assert.Contains("bitte Rückruf", inbox, StringComparison.Ordinal);
+        Assert.DoesNotContain("You were mentioned", await browser.GetStringAsync($"/w/{workspace.Slug}/inbox"), StringComparison.Ordinal);
+
+        await agentBrowser.GetStringAsync(path);
+        Assert.DoesNotContain("You were mentioned", await agentBrowser.GetStringAsync($"/w/{workspace.Slug}/inbox"), StringComparison.Ordinal);
+    }
+
     private async Task<int> WakeAsync()
     {
         await using var scope = App.Services.CreateAsyncScope();

@@ -17,7 +17,7 @@ namespace Parley.Inbox.Pages;
 [RequestFormLimits(MultipartBodyLengthLimit = MediaRules.MaxUpload + 1024 * 1024)]
 public sealed class ConversationModel(
     ConversationReader reader, ConversationActions actions, Assignments assignments, OutboundMessages outbound, MediaLibrary library,
-    ChangeFeed feed, TemplateChoices templateChoices, WorkspaceContext workspace, ParleyDb db, MediaStore store, TimeProvider clock) : PageModel
+    ChangeFeed feed, TemplateChoices templateChoices, Notes notes, WorkspaceContext workspace, ParleyDb db, MediaStore store, TimeProvider clock) : PageModel
 {
     public ConversationDetail Detail { get; private set; } = null!;
     public DateTime Now { get; private set; }
@@ -45,6 +45,8 @@ public sealed class ConversationModel(
 
             await actions.OpenedAsync(id, cancellationToken);
         }
+
+        await notes.MarkReadAsync(id, cancellationToken);
 
         if (!await LoadAsync(id, cancellationToken))
         {
@@ -146,7 +148,7 @@ public sealed class ConversationModel(
     /// Sends the composer: text, or an attachment (checked against WhatsApp's types and sizes, stored, then
     /// sent by its media id) with the text as its caption; a repeat of the same key sends nothing new.
     /// </summary>
-    public async Task<IActionResult> OnPostSendAsync(Guid id, string? text, string? clientKey, string? replyTo, IFormFile? attachment, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostSendAsync(Guid id, string? text, string? clientKey, string? replyTo, string? mode, IFormFile? attachment, CancellationToken cancellationToken)
     {
         if (!CanSend)
         {
@@ -154,6 +156,19 @@ public sealed class ConversationModel(
         }
 
         var typed = new ComposerState(clientKey ?? Guid.CreateVersion7().ToString("N"), text, replyTo);
+        if (mode == "note")
+        {
+            var added = await notes.AddAsync(id, text, cancellationToken);
+            if (added.Error is { Kind: ErrorKind.NotFound })
+            {
+                return NotFound();
+            }
+
+            Error = added.Error?.Message;
+            Composer = added.Error is null ? ComposerState.Fresh() : typed;
+            return await LoadAsync(id, cancellationToken) ? (Request.IsHtmx() ? Partial("_Composer", this) : Page()) : NotFound();
+        }
+
         JsonObject body;
         if (attachment is { Length: > 0 })
         {

@@ -8,7 +8,7 @@ namespace Parley.Inbox.Pages;
 
 /// <summary>The conversation list, the start page of a workspace for people who answer customers.</summary>
 [Authorize(Policy = nameof(Permission.ViewWorkspace))]
-public sealed class InboxModel(InboxQueries queries, ChangeFeed feed, WorkspaceContext workspace, TimeProvider clock) : PageModel
+public sealed class InboxModel(InboxQueries queries, ChangeFeed feed, Notes notes, WorkspaceContext workspace, TimeProvider clock) : PageModel
 {
     public InboxView View { get; private set; } = InboxView.Mine;
     public ConversationStatus Status { get; private set; } = ConversationStatus.Open;
@@ -16,6 +16,7 @@ public sealed class InboxModel(InboxQueries queries, ChangeFeed feed, WorkspaceC
     public InboxPage Conversations { get; private set; } = new([], null);
     public long Cursor { get; private set; }
     public DateTime Now { get; private set; }
+    public IReadOnlyList<MentionView> Mentions { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string? view, string? status, string? q, string? before, CancellationToken cancellationToken)
     {
@@ -53,5 +54,6 @@ public sealed class InboxModel(InboxQueries queries, ChangeFeed feed, WorkspaceC
         Cursor = await feed.CurrentCursorAsync(cancellationToken);
         Now = clock.GetUtcNow().UtcDateTime;
         Conversations = await queries.ListAsync(new InboxFilter(View, Status, Search, cursor), cancellationToken);
+        Mentions = await notes.UnreadAsync(cancellationToken);
     }
 }

@@ -50,3 +50,23 @@ $$;
 CREATE TRIGGER tr_messages_inserted AFTER INSERT ON messages FOR EACH ROW EXECUTE FUNCTION inbox_change();
 CREATE TRIGGER tr_messages_updated AFTER UPDATE OF status, content, error_title ON messages FOR EACH ROW EXECUTE FUNCTION inbox_change();
 CREATE TRIGGER tr_conversations_changed AFTER INSERT OR UPDATE ON conversations FOR EACH ROW EXECUTE FUNCTION inbox_change();
+
+-- In-app notifications: a colleague was @mentioned in a private note.
+CREATE TABLE notifications (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    conversation_id uuid NOT NULL,
+    message_id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    read_at timestamp with time zone NULL,
+    CONSTRAINT pk_notifications PRIMARY KEY (id),
+    CONSTRAINT fk_notifications_workspace_id FOREIGN KEY (workspace_id) REFERENCES workspaces (id) ON DELETE CASCADE,
+    CONSTRAINT fk_notifications_user_id FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT fk_notifications_conversation_id FOREIGN KEY (conversation_id) REFERENCES conversations (id) ON DELETE CASCADE,
+    CONSTRAINT fk_notifications_message_id FOREIGN KEY (message_id) REFERENCES messages (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_notifications_workspace_id_user_id_read_at ON notifications (workspace_id, user_id, read_at);
+CREATE INDEX ix_notifications_user_id ON notifications (user_id);
+CREATE INDEX ix_notifications_conversation_id ON notifications (conversation_id);
+CREATE INDEX ix_notifications_message_id ON notifications (message_id);

@@ -42,3 +42,22 @@ END;
 CREATE TRIGGER "tr_conversations_updated" AFTER UPDATE ON "conversations" BEGIN
     INSERT INTO "inbox_changes" ("workspace_id", "conversation_id", "message_id", "tx") VALUES (NEW."workspace_id", NEW."id", NULL, 0);
 END;
+
+-- In-app notifications: a colleague was @mentioned in a private note.
+CREATE TABLE "notifications" (
+    "id" TEXT NOT NULL CONSTRAINT "pk_notifications" PRIMARY KEY,
+    "workspace_id" TEXT NOT NULL,
+    "user_id" TEXT NOT NULL,
+    "conversation_id" TEXT NOT NULL,
+    "message_id" TEXT NOT NULL,
+    "created_at" TEXT NOT NULL,
+    "read_at" TEXT NULL,
+    CONSTRAINT "fk_notifications_workspace_id" FOREIGN KEY ("workspace_id") REFERENCES "workspaces" ("id") ON DELETE CASCADE,
+    CONSTRAINT "fk_notifications_user_id" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE,
+    CONSTRAINT "fk_notifications_conversation_id" FOREIGN KEY ("conversation_id") REFERENCES "conversations" ("id") ON DELETE CASCADE,
+    CONSTRAINT "fk_notifications_message_id" FOREIGN KEY ("message_id") REFERENCES "messages" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "ix_notifications_workspace_id_user_id_read_at" ON "notifications" ("workspace_id", "user_id", "read_at");
+CREATE INDEX "ix_notifications_user_id" ON "notifications" ("user_id");
+CREATE INDEX "ix_notifications_conversation_id" ON "notifications" ("conversation_id");
+CREATE INDEX "ix_notifications_message_id" ON "notifications" ("message_id");
