@@ -62,6 +62,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<InboxSettings> InboxSettings => Set<InboxSettings>();
     public DbSet<InboxChange> InboxChanges => Set<InboxChange>();
     public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<CannedReply> CannedReplies => Set<CannedReply>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -84,6 +85,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<InboxSettings>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<InboxChange>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Notification>().HasQueryFilter(n => n.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<CannedReply>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }

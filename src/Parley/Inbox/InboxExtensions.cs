@@ -12,6 +12,7 @@ public static class InboxExtensions
         services.AddScoped<ConversationReader>();
         services.AddScoped<TemplateChoices>();
         services.AddScoped<Notes>();
+        services.AddScoped<CannedReplies>();
         services.AddScoped<ConversationActions>();
         services.AddScoped<Assignments>();
         services.AddScoped<Snoozes>();

@@ -68,6 +68,7 @@ public static class WebExtensions
         api.MapIdentityApi();
         api.MapWhatsAppApi();
         api.MapInboxApi();
+        api.MapCannedRepliesApi();
         api.MapMediaApi();
         return app;
     }

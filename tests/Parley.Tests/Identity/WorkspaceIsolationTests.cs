@@ -34,8 +34,10 @@ public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFi
         var conversation = (await App.Api(a.AdminKey).GetFromJsonAsync<JsonElement>("/api/v1/conversations")).GetProperty("items")[0].GetProperty("id").GetGuid();
         var media = await App.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(
             Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.MediaFiles), m => m.ProviderMediaId == "99"));
+        var canned = await App.Api(a.AdminKey).PostAsJsonAsync("/api/v1/canned-replies", new { shortcut = "iso", body = "Hallo" });
         var objectsOfA = new Dictionary<string, Guid>
         {
+            ["canned-replies"] = (await canned.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid(),
             ["users"] = a.Owner.Id,
             ["api-keys"] = aKeys[0].GetProperty("id").GetGuid(),
             ["channels"] = numberId,

@@ -17,7 +17,7 @@ namespace Parley.Inbox.Pages;
 [RequestFormLimits(MultipartBodyLengthLimit = MediaRules.MaxUpload + 1024 * 1024)]
 public sealed class ConversationModel(
     ConversationReader reader, ConversationActions actions, Assignments assignments, OutboundMessages outbound, MediaLibrary library,
-    ChangeFeed feed, TemplateChoices templateChoices, Notes notes, WorkspaceContext workspace, ParleyDb db, MediaStore store, TimeProvider clock) : PageModel
+    ChangeFeed feed, TemplateChoices templateChoices, Notes notes, CannedReplies canned, WorkspaceContext workspace, ParleyDb db, MediaStore store, TimeProvider clock) : PageModel
 {
     public ConversationDetail Detail { get; private set; } = null!;
     public DateTime Now { get; private set; }
@@ -29,6 +29,9 @@ public sealed class ConversationModel(
     public IReadOnlyList<TemplateChoice>? Templates { get; private set; }
     public TemplateChoice? Template { get; private set; }
     public IReadOnlyList<string> TemplateValues { get; private set; } = [];
+
+    /// <summary>The workspace's canned replies with this conversation's and agent's names filled in.</summary>
+    public IReadOnlyList<(string Shortcut, string Text)> CannedReplies { get; private set; } = [];
 
     public bool CanSend => workspace.Can(Permission.SendMessages);
 
@@ -299,7 +302,18 @@ public sealed class ConversationModel(
     {
         Now = clock.GetUtcNow().UtcDateTime;
         Detail = (await reader.ReadAsync(id, cancellationToken))!;
-        return Detail is not null;
+        if (Detail is null)
+        {
+            return false;
+        }
+
+        if (CanSend)
+        {
+            var agent = await db.Users.Where(u => u.Id == workspace.Actor.Id).Select(u => u.DisplayName).FirstOrDefaultAsync(cancellationToken);
+            CannedReplies = [.. (await canned.ListAsync(cancellationToken)).Select(r => (r.Shortcut, Parley.Inbox.CannedReplies.Fill(r.Body, Detail.Contact.ProfileName, agent)))];
+        }
+
+        return true;
     }
 }
 

@@ -188,3 +188,36 @@ document.addEventListener("input", e => {
   }
   body.textContent = text;
 });
+
+// Canned replies: "/" and the start of a shortcut lists the matches; Tab or a click inserts one.
+(() => {
+  function matches(text) {
+    const list = document.querySelector("[data-canned]");
+    if (!list) return [];
+    const typed = /^\/([a-z0-9_-]*)$/.exec(text.value.trim());
+    let shown = [];
+    for (const item of list.querySelectorAll("li")) {
+      const ok = typed !== null && item.querySelector("button").dataset.cannedShortcut.startsWith(typed[1]);
+      item.hidden = !ok;
+      if (ok) shown.push(item.querySelector("button"));
+    }
+    list.hidden = shown.length === 0;
+    return shown;
+  }
+  function insert(button) {
+    const text = document.getElementById("composer-text");
+    text.value = button.dataset.cannedText;
+    matches(text);
+    text.focus();
+  }
+  document.addEventListener("input", e => { if (e.target.id === "composer-text") matches(e.target); });
+  document.addEventListener("keydown", e => {
+    if (e.target.id !== "composer-text" || e.key !== "Tab" || e.shiftKey) return;
+    const shown = matches(e.target);
+    if (shown.length > 0) { e.preventDefault(); insert(shown[0]); }
+  });
+  document.addEventListener("click", e => {
+    const button = e.target.closest("[data-canned-shortcut]");
+    if (button) insert(button);
+  });
+})();

@@ -70,3 +70,16 @@ CREATE INDEX ix_notifications_workspace_id_user_id_read_at ON notifications (wor
 CREATE INDEX ix_notifications_user_id ON notifications (user_id);
 CREATE INDEX ix_notifications_conversation_id ON notifications (conversation_id);
 CREATE INDEX ix_notifications_message_id ON notifications (message_id);
+
+-- Canned replies: a workspace's prepared answers, inserted in the composer by "/shortcut".
+CREATE TABLE canned_replies (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    shortcut character varying(32) NOT NULL,
+    body character varying(4096) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT pk_canned_replies PRIMARY KEY (id),
+    CONSTRAINT fk_canned_replies_workspace_id FOREIGN KEY (workspace_id) REFERENCES workspaces (id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX ix_canned_replies_workspace_id_shortcut ON canned_replies (workspace_id, shortcut);

@@ -61,3 +61,15 @@ CREATE INDEX "ix_notifications_workspace_id_user_id_read_at" ON "notifications" 
 CREATE INDEX "ix_notifications_user_id" ON "notifications" ("user_id");
 CREATE INDEX "ix_notifications_conversation_id" ON "notifications" ("conversation_id");
 CREATE INDEX "ix_notifications_message_id" ON "notifications" ("message_id");
+
+-- Canned replies: a workspace's prepared answers, inserted in the composer by "/shortcut".
+CREATE TABLE "canned_replies" (
+    "id" TEXT NOT NULL CONSTRAINT "pk_canned_replies" PRIMARY KEY,
+    "workspace_id" TEXT NOT NULL,
+    "shortcut" TEXT NOT NULL,
+    "body" TEXT NOT NULL,
+    "created_at" TEXT NOT NULL,
+    "updated_at" TEXT NOT NULL,
+    CONSTRAINT "fk_canned_replies_workspace_id" FOREIGN KEY ("workspace_id") REFERENCES "workspaces" ("id") ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX "ix_canned_replies_workspace_id_shortcut" ON "canned_replies" ("workspace_id", "shortcut");
