@@ -213,6 +213,28 @@ public sealed class InboxTests(BrowserFixture fixture)
         await PhoneAsync(customer, m => m.GetProperty("message").ToString().Contains("Per Tastatur", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ACannedReply_IsInsertedBySlashShortcut_WithTheCustomersName()
+    {
+        var customer = NewCustomer();
+        await CustomerWritesAsync(customer, "Clara Canned", new { type = "text", text = new { body = $"Öffnungszeiten {customer}?" } });
+        await using var context = await fixture.NewContextAsync();
+        var page = await SignedInAsync(context, "admin", "Ada Admin");
+        var shortcut = "oz" + customer[^6..];
+        await page.GotoAsync("/w/demo/inbox/settings");
+        await page.Locator("input[name=shortcut]").FillAsync(shortcut);
+        await page.Locator("textarea[name=body]").FillAsync("Hallo {{contact.name}}, wir haben bis 18 Uhr geöffnet. {{agent.name}}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add canned reply" }).ClickAsync();
+        await Expect(page.Locator("table")).ToContainTextAsync($"/{shortcut}");
+
+        await page.GotoAsync("/w/demo/inbox?view=all");
+        await page.Locator(".conversations a", new() { HasText = $"Öffnungszeiten {customer}" }).ClickAsync();
+        await page.Locator("#composer-text").PressSequentiallyAsync($"/{shortcut[..4]}");
+        await Expect(page.Locator("[data-canned]")).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.Locator("#composer-text")).ToHaveValueAsync("Hallo Clara Canned, wir haben bis 18 Uhr geöffnet. Ada Admin");
+    }
+
     [Theory]
     [InlineData("desktop", 1280, 720)]
     [InlineData("phone", 390, 844)]
