@@ -324,6 +324,25 @@ public sealed class InboxTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
         Assert.DoesNotContain("You were mentioned", await agentBrowser.GetStringAsync($"/w/{workspace.Slug}/inbox"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ReplyButtons_FromTheComposer_GoOutAsAnInteractiveMessage()
+    {
+        var (workspace, browser, conversation, _) = await CustomerWroteAsync();
+        var path = $"/w/{workspace.Slug}/inbox/{conversation}";
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, path);
+
+        var tooLong = await browser.PostAsync($"{path}?handler=send", Form(token, ("text", "Passt Montag?"), ("buttons", "Ja, Montag passt mir sehr gut"), ("clientKey", "i1")));
+        Assert.Contains("at most 20 characters", await tooLong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var sent = await browser.PostAsync($"{path}?handler=send", Form(token, ("text", "Passt Montag?"), ("buttons", "Ja"), ("buttons", ""), ("buttons", "Nein"), ("clientKey", "i2")));
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+
+        var message = await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().SingleAsync(m => m.ConversationId == conversation && m.Direction == MessageDirection.Outbound));
+        Assert.Equal("interactive", message.Type);
+        Assert.Contains("\"title\":\"Nein\"", message.Content, StringComparison.Ordinal);
+        var page = await browser.GetStringAsync(path);
+        Assert.Contains("<li>Nein</li>", page, StringComparison.Ordinal);
+    }
+
     private async Task<int> WakeAsync()
     {
         await using var scope = App.Services.CreateAsyncScope();

@@ -151,7 +151,7 @@ public sealed class ConversationModel(
     /// Sends the composer: text, or an attachment (checked against WhatsApp's types and sizes, stored, then
     /// sent by its media id) with the text as its caption; a repeat of the same key sends nothing new.
     /// </summary>
-    public async Task<IActionResult> OnPostSendAsync(Guid id, string? text, string? clientKey, string? replyTo, string? mode, IFormFile? attachment, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostSendAsync(Guid id, string? text, string? clientKey, string? replyTo, string? mode, string[]? buttons, IFormFile? attachment, CancellationToken cancellationToken)
     {
         if (!CanSend)
         {
@@ -197,6 +197,34 @@ public sealed class ConversationModel(
             }
 
             body = new JsonObject { ["type"] = kind, [kind] = media };
+        }
+        else if ((buttons ?? []).Where(b => !string.IsNullOrWhiteSpace(b)).Select(b => b.Trim()).ToList() is { Count: > 0 } titles)
+        {
+            // Reply buttons: WhatsApp takes up to three, each title at most 20 characters and all different.
+            if (titles.Count > 3 || titles.Any(t => t.Length > 20) || titles.Distinct(StringComparer.OrdinalIgnoreCase).Count() != titles.Count)
+            {
+                Error = "Up to three buttons, each with a different title of at most 20 characters.";
+                Composer = typed;
+                return await LoadAsync(id, cancellationToken) ? (Request.IsHtmx() ? Partial("_Composer", this) : Page()) : NotFound();
+            }
+
+            body = new JsonObject
+            {
+                ["type"] = "interactive",
+                ["interactive"] = new JsonObject
+                {
+                    ["type"] = "button",
+                    ["body"] = new JsonObject { ["text"] = text?.Trim() ?? "" },
+                    ["action"] = new JsonObject
+                    {
+                        ["buttons"] = new JsonArray([.. titles.Select((title, i) => (JsonNode)new JsonObject
+                        {
+                            ["type"] = "reply",
+                            ["reply"] = new JsonObject { ["id"] = $"b{i + 1}", ["title"] = title },
+                        })]),
+                    },
+                },
+            };
         }
         else
         {
