@@ -28,7 +28,11 @@ public static class SandboxControlApi
 
     public sealed record CustomerRequest(string? WaId, string? Name, bool? HasWhatsApp, bool? MarketingStopped);
 
-    /// <summary>A customer sends a message: <c>from</c>, optional <c>profileName</c> and <c>phoneNumberId</c>, and the message in Cloud API shape.</summary>
+    /// <summary>
+    /// A customer sends a message: <c>from</c>, optional <c>profileName</c> and <c>phoneNumberId</c>, and the message in Cloud API shape.
+    /// An optional <c>writtenAt</c> (Unix seconds, in the past) is a message WhatsApp delivers late — the phone was offline — and
+    /// counts for the 24-hour window from then, as on WhatsApp.
+    /// </summary>
     private static async Task<IResult> InboundAsync(HttpRequest request, SandboxState state, SandboxMedia media, SandboxWebhooks webhooks, CancellationToken ct)
     {
         if (await JsonNode.ParseAsync(request.Body, cancellationToken: ct) is not JsonObject body)
@@ -76,9 +80,22 @@ public static class SandboxControlApi
             attachment["sha256"] = stored.Sha256;
         }
 
-        var customer = state.Customer(from, SandboxGraphApi.Text(body, "profileName"));
         var now = state.Clock.GetUtcNow();
-        customer.LastInbound[number.PhoneNumberId] = now.UtcDateTime;
+        if (body["writtenAt"] is JsonValue writtenAt)
+        {
+            if (!writtenAt.TryGetValue<long>(out var seconds) || seconds > now.ToUnixTimeSeconds() || seconds < now.AddDays(-30).ToUnixTimeSeconds())
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["writtenAt"] = ["writtenAt is a time in the last 30 days in Unix seconds."] });
+            }
+
+            now = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        }
+
+        var customer = state.Customer(from, SandboxGraphApi.Text(body, "profileName"));
+        if (!customer.LastInbound.TryGetValue(number.PhoneNumberId, out var last) || last < now.UtcDateTime)
+        {
+            customer.LastInbound[number.PhoneNumberId] = now.UtcDateTime;
+        }
         var message = new JsonObject
         {
             ["from"] = from,

@@ -5,6 +5,7 @@ using Parley.Data;
 using Parley.Hosting;
 using Parley.Identity;
 using Parley.Teams;
+using Parley.Inbox;
 using Parley.Web;
 
 return await ParleyHost.RunAsync(
@@ -18,6 +19,7 @@ return await ParleyHost.RunAsync(
         builder.AddTeams();
         builder.AddConsent();
         builder.AddContacts();
+        builder.AddInbox();
         builder.AddWeb();
     },
     app =>
@@ -27,6 +29,7 @@ return await ParleyHost.RunAsync(
         app.MapData();
         app.MapWhatsAppWebhook();
         app.MapApi();
+        app.MapInbox();
         app.MapWeb();
     });
 

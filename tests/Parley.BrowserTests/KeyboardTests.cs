@@ -21,7 +21,7 @@ public sealed class KeyboardTests(BrowserFixture fixture)
         await Expect(page.GetByLabel("Password")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync(person.Password);
         await page.Keyboard.PressAsync("Enter");
-        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo");
+        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo/inbox");
 
         // Skip link first, then the brand, then the workspace navigation in order, every stop visibly focused.
         List<string> stops = [];
@@ -33,7 +33,7 @@ public sealed class KeyboardTests(BrowserFixture fixture)
             stops.Add(name);
         }
 
-        Assert.Equal(["Skip to content", "Parley", "Overview", "Users"], stops.Take(4));
+        Assert.Equal(["Skip to content", "Parley", "Inbox", "Overview", "Users"], stops.Take(5));
         Assert.Contains("API keys", stops);
         Assert.Equal("Audit log", stops[^1]);
 
@@ -57,7 +57,7 @@ public sealed class KeyboardTests(BrowserFixture fixture)
         await Expect(skip).ToBeInViewportAsync();
         await page.Keyboard.PressAsync("Enter");
 
-        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo#main");
+        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo/inbox#main");
     }
 
     /// <summary>The focused element matches :focus-visible and draws an outline (or a box shadow) around itself.</summary>

@@ -20,7 +20,8 @@ public sealed class LanguageTests(BrowserFixture fixture)
         await page.GetByLabel("Passwort").FillAsync(person.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Anmelden" }).ClickAsync();
 
-        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo");
+        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo/inbox");
+        await page.GotoAsync("/w/demo");
         await Expect(page.Locator(".stat", new() { HasText = "Ihre Rolle" })).ToContainTextAsync("Admin");
         await Expect(page.Locator(".stat", new() { HasText = "Aktive API-Schlüssel" })).ToBeVisibleAsync();
         var navigation = page.GetByRole(AriaRole.Navigation, new() { Name = "Arbeitsbereich" });

@@ -25,7 +25,9 @@ public sealed class LayoutTests(BrowserFixture fixture)
         await OpenAsync(page, "/signin");
         await CheckAsync(page, size, "signin");
         await BrowserFixture.SignInAsync(page, person);
-        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo");
+        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo/inbox");
+        await CheckAsync(page, size, "inbox");
+        await OpenAsync(page, "/w/demo");
         await CheckAsync(page, size, "overview");
 
         await OpenAsync(page, "/w/demo/users");

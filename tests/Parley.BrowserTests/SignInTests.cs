@@ -17,7 +17,8 @@ public sealed class SignInTests(BrowserFixture fixture)
         await page.GetByLabel("Password").FillAsync(fixture.Server.Owner.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
-        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo");
+        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo/inbox");
+        await page.GotoAsync("/w/demo");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Demo");
         await Expect(page.Locator(".stat", new() { HasText = "Your role" })).ToContainTextAsync("Owner");
         await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Workspace" }).GetByRole(AriaRole.Link, new() { Name = "Overview" }))

@@ -35,7 +35,8 @@ public sealed class UsersTests(BrowserFixture fixture)
         await using var newcomerContext = await fixture.NewContextAsync();
         var newcomer = await newcomerContext.NewPageAsync();
         await BrowserFixture.SignInAsync(newcomer, new Account(email, password));
-        await Expect(newcomer).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo");
+        await Expect(newcomer).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo/inbox");
+        await newcomer.GotoAsync("/w/demo");
         await Expect(newcomer.Locator(".account")).ToContainTextAsync("Nora Newcomer");
         await Expect(newcomer.Locator(".stat", new() { HasText = "Your role" })).ToContainTextAsync("Supervisor");
         await Expect(newcomer.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToHaveCountAsync(0);

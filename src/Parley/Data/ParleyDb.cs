@@ -5,6 +5,7 @@ using Parley.Consent;
 using Parley.Contacts;
 using Parley.Identity;
 using Parley.Inbox;
+using Parley.Inbox.Live;
 using Parley.Teams;
 
 namespace Parley.Data;
@@ -74,6 +75,10 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<ContactList> ContactLists => Set<ContactList>();
     public DbSet<ContactListMember> ContactListMembers => Set<ContactListMember>();
     public DbSet<Segment> Segments => Set<Segment>();
+    public DbSet<InboxSettings> InboxSettings => Set<InboxSettings>();
+    public DbSet<InboxChange> InboxChanges => Set<InboxChange>();
+    public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<CannedReply> CannedReplies => Set<CannedReply>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -107,6 +112,10 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<ContactList>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ContactListMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Segment>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<InboxSettings>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<InboxChange>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Notification>().HasQueryFilter(n => n.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<CannedReply>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
 
         SnakeCaseNames.Apply(modelBuilder);
     }

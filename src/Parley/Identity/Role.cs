@@ -50,6 +50,9 @@ public enum Permission
 
     /// <summary>Delete contacts with their conversations.</summary>
     DeleteContacts,
+
+    /// <summary>Inbox settings: the first-response target and canned replies.</summary>
+    ManageInbox,
 }
 
 public static class Roles
@@ -59,7 +62,7 @@ public static class Roles
     private static readonly Dictionary<Role, HashSet<Permission>> Grants = new()
     {
         [Role.Owner] = [.. Enum.GetValues<Permission>()],
-        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.DeleteContacts, Permission.ViewConsent, Permission.RecordConsent, Permission.ManageConsent, Permission.ManageTeams],
+        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.DeleteContacts, Permission.ViewConsent, Permission.RecordConsent, Permission.ManageConsent, Permission.ManageTeams, Permission.ManageInbox],
         [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.ViewConsent, Permission.RecordConsent],
         [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ViewConsent, Permission.RecordConsent],
         [Role.Marketer] = [Permission.ViewWorkspace, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.ViewConsent],

@@ -34,6 +34,15 @@ public sealed class Conversation
     /// <summary>The team responsible for it; its members see it under "my teams".</summary>
     public Guid? TeamId { get; set; }
 
+    /// <summary>Customer messages no agent has opened yet; the inbox sets it back to 0 when one does.</summary>
+    public int UnreadCount { get; set; }
+
+    /// <summary>Since when the customer waits for a reply (first unanswered message); the SLA counts from here.</summary>
+    public DateTime? AwaitingReplySince { get; set; }
+
+    /// <summary>A snoozed conversation opens again at this time, or earlier when the customer writes.</summary>
+    public DateTime? SnoozedUntil { get; set; }
+
     public DateTime? LastInboundAt { get; set; }
     public required DateTime LastMessageAt { get; set; }
     public required DateTime CreatedAt { get; init; }
@@ -53,6 +62,8 @@ internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conve
         builder.Ignore(c => c.WindowClosesAt);
         builder.HasIndex(c => new { c.ContactId, c.WhatsAppNumberId }).IsUnique();
         builder.HasIndex(c => new { c.WorkspaceId, c.UpdatedAt });
+        builder.HasIndex(c => new { c.WorkspaceId, c.Status, c.LastMessageAt });
+        builder.HasIndex(c => new { c.Status, c.SnoozedUntil });
         builder.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Contact>().WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<WhatsAppNumber>().WithMany().HasForeignKey(c => c.WhatsAppNumberId).OnDelete(DeleteBehavior.Restrict);

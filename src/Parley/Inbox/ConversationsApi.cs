@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Parley.Channels.WhatsApp;
 using Parley.Data;
@@ -48,12 +49,15 @@ public static class ConversationsApi
                 + "is checked against the contact's consent: marketing and every purpose but service need a current grant; a refused send is "
                 + "recorded as a failed message with its refusal and answered 422.");
         conversations.MapPost("/{id:guid}/read", MarkReadAsync).RequirePermission(Permission.SendMessages);
+        conversations.MapPost("/{id:guid}/assignment", AssignAsync).RequirePermission(Permission.SendMessages)
+            .WithSummary("Assign to an agent and/or a team")
+            .WithDescription("{\"assigneeId\": user id or null, \"teamId\": team id or null}; both null leaves it unassigned. Audited.");
         return api;
     }
 
     private static async Task<Results<Ok<Page<ConversationView>>, ProblemHttpResult>> ListAsync(
         ParleyDb db, WorkspaceContext workspace, TimeProvider clock,
-        string? status, string? channel, DateTime? updatedSince, string? cursor, int? limit, CancellationToken ct)
+        string? status, string? channel, DateTime? updatedSince, string? cursor, int? limit, string? assignee, Guid? team, CancellationToken ct)
     {
         if (limit is < 1 or > 200)
         {
@@ -83,6 +87,33 @@ public static class ConversationsApi
         }
 
         var query = db.Conversations.AsNoTracking();
+        switch (assignee)
+        {
+            case null:
+                break;
+            case "none":
+                query = query.Where(c => c.AssigneeId == null);
+                break;
+            case "me" when workspace.Actor is { Kind: "user", Id: { } me }:
+                query = query.Where(c => c.AssigneeId == me);
+                break;
+            case "me":
+                return ApiProblems.BadQuery("assignee", "An API key is nobody's 'me'; name the user id instead.");
+            default:
+                if (!Guid.TryParse(assignee, out var assigneeId))
+                {
+                    return ApiProblems.BadQuery("assignee", "assignee is 'me', 'none' or a user id.");
+                }
+
+                query = query.Where(c => c.AssigneeId == assigneeId);
+                break;
+        }
+
+        if (team is { } teamId)
+        {
+            query = query.Where(c => c.TeamId == teamId);
+        }
+
         if (statusFilter is { } wanted)
         {
             query = query.Where(c => c.Status == wanted);
@@ -177,9 +208,10 @@ public static class ConversationsApi
     }
 
     /// <summary>Queues a message in Cloud API shape; 202 with the queued message, whose status the webhooks then move on.</summary>
-    private static async Task<IResult> SendAsync(Guid id, JsonObject? body, OutboundMessages outbound, CancellationToken ct)
+    private static async Task<IResult> SendAsync(
+        Guid id, JsonObject? body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, OutboundMessages outbound, CancellationToken ct)
     {
-        var queued = await outbound.QueueAsync(id, body, ct);
+        var queued = await outbound.QueueAsync(id, body, ct, idempotencyKey);
         return queued.Error is { } error
             ? ApiProblems.From(error)
             : TypedResults.Accepted($"/api/v1/conversations/{id}/messages", View(queued.Value!));
@@ -195,29 +227,29 @@ public static class ConversationsApi
     /// Tells WhatsApp the customer's messages have been read (blue ticks), optionally showing "typing…"
     /// until the reply goes out. Sent at once, not through the outbox: it is a signal, not a message.
     /// </summary>
-    private static async Task<IResult> MarkReadAsync(Guid id, MarkReadRequest? request, ParleyDb db, GraphClient graph, CancellationToken ct)
+    private static async Task<IResult> MarkReadAsync(Guid id, MarkReadRequest? request, ParleyDb db, ConversationActions actions, CancellationToken ct)
     {
-        var conversation = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (conversation is null)
+        if (!await db.Conversations.AnyAsync(c => c.Id == id, ct))
         {
             return TypedResults.NotFound();
         }
 
-        var last = await db.Messages.AsNoTracking()
-            .Where(m => m.ConversationId == id && m.Direction == MessageDirection.Inbound && m.ProviderMessageId != null)
-            .OrderByDescending(m => m.CreatedAt).Select(m => m.ProviderMessageId).FirstOrDefaultAsync(ct);
-        if (last is null)
+        return await actions.MarkReadAsync(id, request?.Typing ?? false, ct) switch
         {
-            return TypedResults.Problem("The customer has not written anything that could be marked read.", statusCode: StatusCodes.Status409Conflict);
-        }
-
-        var number = await db.WhatsAppNumbers.FirstAsync(n => n.Id == conversation.WhatsAppNumberId, ct);
-        return await graph.MarkReadAsync(number, last, request?.Typing ?? false, ct) switch
-        {
+            null => TypedResults.Problem("The customer has not written anything that could be marked read.", statusCode: StatusCodes.Status409Conflict),
             GraphAccepted => TypedResults.NoContent(),
             GraphRefused refused => TypedResults.Problem($"WhatsApp refused: {refused.Title} {refused.Details}".Trim(), statusCode: StatusCodes.Status502BadGateway),
             var other => TypedResults.Problem($"WhatsApp could not be reached ({other.GetType().Name[5..]}); try again.", statusCode: StatusCodes.Status502BadGateway),
         };
+    }
+
+    public sealed record AssignmentRequest(Guid? AssigneeId, Guid? TeamId);
+
+    /// <summary>Looks the conversation up (inside the service) before it reads the body, so another workspace's id is 404.</summary>
+    private static async Task<IResult> AssignAsync(Guid id, AssignmentRequest? request, Assignments assignments, CancellationToken ct)
+    {
+        var assigned = await assignments.AssignAsync(id, request?.AssigneeId, request?.TeamId, ct);
+        return assigned.Error is { } error ? ApiProblems.From(error) : TypedResults.Ok(assigned.Value);
     }
 
     private static MessageView View(Message m) => View(m, null);

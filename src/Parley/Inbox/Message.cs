@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Parley.Identity;
 
 namespace Parley.Inbox;
 
@@ -7,6 +8,9 @@ public enum MessageDirection
 {
     Inbound,
     Outbound,
+
+    /// <summary>A private note between colleagues; never sent to WhatsApp.</summary>
+    Internal,
 }
 
 /// <summary>
@@ -42,6 +46,12 @@ public sealed class Message
 
     /// <summary>The wamid this message replies to or reacts to.</summary>
     public string? ContextMessageId { get; init; }
+
+    /// <summary>The person who wrote it in Parley (an agent's reply or note); none for the customer's and the API's.</summary>
+    public Guid? AuthorId { get; init; }
+
+    /// <summary>The composer's idempotency key: one click, one message, however often the request arrives.</summary>
+    public string? ClientKey { get; init; }
 
     public MessageStatus Status { get; set; }
     public int? ErrorCode { get; set; }
@@ -81,6 +91,9 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.Property(m => m.Refusal).HasMaxLength(32);
         builder.HasIndex(m => m.ProviderMessageId).IsUnique().HasFilter("provider_message_id IS NOT NULL");
         builder.HasIndex(m => new { m.ConversationId, m.CreatedAt });
+        builder.Property(m => m.ClientKey).HasMaxLength(64);
+        builder.HasIndex(m => new { m.ConversationId, m.ClientKey }).IsUnique().HasFilter("client_key IS NOT NULL");
+        builder.HasOne<User>().WithMany().HasForeignKey(m => m.AuthorId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
     }
 }

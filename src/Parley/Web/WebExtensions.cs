@@ -73,6 +73,7 @@ public static class WebExtensions
         api.MapIdentityApi();
         api.MapWhatsAppApi();
         api.MapInboxApi();
+        api.MapCannedRepliesApi();
         api.MapMediaApi();
         api.MapTeamsApi();
         api.MapConsentApi();

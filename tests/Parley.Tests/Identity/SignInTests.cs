@@ -22,7 +22,7 @@ public sealed class SignInTests(ParleyAppFixture fixture) : IClassFixture<Parley
         Assert.Equal("/", response.Headers.Location?.OriginalString);
         var start = await browser.GetAsync("/");
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
-        Assert.Equal($"/w/{workspace.Slug}", start.Headers.Location?.OriginalString);
+        Assert.Equal($"/w/{workspace.Slug}/inbox", start.Headers.Location?.OriginalString);
         var overview = await browser.GetStringAsync($"/w/{workspace.Slug}");
         Assert.Contains($"Workspace {workspace.Slug}", overview, StringComparison.Ordinal);
     }

@@ -66,6 +66,26 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
             body["file_size"] is JsonValue size ? (size.TryGetValue<long>(out var n) ? n : long.TryParse(size.GetValue<string>(), out var parsed) ? parsed : null) : null);
     }
 
+    /// <summary>
+    /// The WABA's approved templates (<c>GET /{waba-id}/message_templates</c>, first 100), or null when
+    /// WhatsApp cannot be asked right now.
+    /// </summary>
+    public async Task<JsonArray?> ApprovedTemplatesAsync(WhatsAppNumber number, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get,
+            $"{address.BaseUrl()}/{options.Value.GraphVersion}/{number.WabaId}/message_templates?status=APPROVED&limit=100&fields=name,language,status,category,components");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secrets.Unprotect(number.AccessTokenProtected));
+        try
+        {
+            using var response = await http.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+            return response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken) is { } body ? body["data"] as JsonArray : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Streams a media URL (it needs the same bearer token) into <paramref name="destination"/>.</summary>
     public async Task DownloadAsync(WhatsAppNumber number, string url, Stream destination, CancellationToken cancellationToken)
     {

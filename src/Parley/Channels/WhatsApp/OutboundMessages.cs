@@ -18,12 +18,26 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
 {
     private static readonly string[] Types = ["text", "image", "audio", "video", "document", "sticker", "location", "contacts", "interactive", "template", "reaction"];
 
-    public async Task<Outcome<Message>> QueueAsync(Guid conversationId, JsonObject? request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues the message; with a <paramref name="clientKey"/> (the composer's or an API client's
+    /// idempotency key) a repeat of the same request answers the message queued the first time.
+    /// </summary>
+    public async Task<Outcome<Message>> QueueAsync(Guid conversationId, JsonObject? request, CancellationToken cancellationToken, string? clientKey = null, Guid? authorId = null)
     {
         var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == conversationId, cancellationToken);
         if (conversation is null)
         {
             return OperationError.NotFound;
+        }
+
+        if (clientKey is { Length: > 64 })
+        {
+            return OperationError.Invalid("clientKey", "The idempotency key has at most 64 characters.");
+        }
+
+        if (clientKey is not null && await SentWithKeyAsync(conversationId, clientKey, cancellationToken) is { } earlier)
+        {
+            return earlier;
         }
 
         if (request is null)
@@ -95,6 +109,8 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
             Type = type,
             Content = request[type]!.ToJsonString(),
             ContextMessageId = type == "reaction" ? Text(request[type] as JsonObject, "message_id") : Text(request["context"] as JsonObject, "message_id"),
+            AuthorId = authorId,
+            ClientKey = clientKey,
             Status = MessageStatus.Queued,
             Purpose = purpose,
             CreatedAt = now,
@@ -119,7 +135,23 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
         });
         conversation.LastMessageAt = now;
         conversation.UpdatedAt = now;
-        await db.SaveChangesAsync(cancellationToken);
+        conversation.AwaitingReplySince = null; // Answered: the first-response clock stops.
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException) when (clientKey is not null)
+        {
+            // The same key arrived twice at once; the unique index let one through.
+            db.ChangeTracker.Clear();
+            if (await SentWithKeyAsync(conversationId, clientKey, cancellationToken) is { } first)
+            {
+                return first;
+            }
+
+            throw;
+        }
+
         bell.Ring();
         return message;
     }
@@ -133,6 +165,8 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
         message.ErrorTitle = refusal.Code == ConsentPolicy.Withdrawn ? "Consent withdrawn" : "No consent";
         message.ErrorDetails = refusal.Message;
     }
+    private Task<Message?> SentWithKeyAsync(Guid conversationId, string clientKey, CancellationToken cancellationToken) =>
+        db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.ConversationId == conversationId && m.ClientKey == clientKey, cancellationToken);
 
     /// <summary>
     /// A file from Parley's media store must be this workspace's, stored, and of a type and size that

@@ -228,9 +228,12 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             conversation.TeamId = number.TeamId ?? conversation.TeamId;
         }
 
+        conversation.UnreadCount++;
+        conversation.AwaitingReplySince ??= sentAt;
         if (conversation.Status is ConversationStatus.Resolved or ConversationStatus.Snoozed)
         {
             conversation.Status = ConversationStatus.Open;
+            conversation.SnoozedUntil = null;
         }
 
         if (type == "system" && WebhookPayload.Text(message.GetProperty("system"), "wa_id") is { } newWaId

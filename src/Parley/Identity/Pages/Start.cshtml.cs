@@ -12,6 +12,6 @@ public sealed class StartModel(Workspaces workspaces) : PageModel
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         Workspaces = await workspaces.ForUserAsync(User.UserId()!.Value, cancellationToken);
-        return Workspaces.Count == 1 ? Redirect($"/w/{Workspaces[0].Slug}") : Page();
+        return Workspaces.Count == 1 ? Redirect($"/w/{Workspaces[0].Slug}/inbox") : Page();
     }
 }

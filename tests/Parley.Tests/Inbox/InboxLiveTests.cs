@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Parley.Tests.Infrastructure;
+
+namespace Parley.Tests.Inbox;
+
+public sealed class InboxLiveTests(ParleyAppFixture fixture) : IClassFixture<ParleyAppFixture>
+{
+    private ParleyApp App => fixture.App;
+
+    private async Task<(TestWorkspace Workspace, string PhoneNumberId)> WorkspaceWithNumberAsync()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var phoneNumberId = "4" + Random.Shared.NextInt64(1_000_000_000);
+        await App.ConnectNumberAsync(workspace, phoneNumberId);
+        return (workspace, phoneNumberId);
+    }
+
+    private async Task CustomerWritesAsync(string phoneNumberId, string from, string text)
+    {
+        await App.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, from, $"wamid.{Guid.NewGuid():N}", text, App.Clock.GetUtcNow()));
+        await App.WaitForWebhooksAsync();
+    }
+
+    private static async Task<JsonElement> ChangesAsync(HttpClient browser, string slug, long? after)
+    {
+        var response = await browser.GetAsync($"/w/{slug}/inbox/changes{(after is null ? "" : $"?after={after}")}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
+    public async Task TheHub_RingsOnlyTheWorkspaceThatChanged_AndTheFeedNamesTheNewMessage()
+    {
+        var (a, aNumber) = await WorkspaceWithNumberAsync();
+        var (_, bNumber) = await WorkspaceWithNumberAsync();
+        var browser = App.Browser();
+        await ParleyApp.SignInAsync(browser, a.Owner.Email, a.Owner.Password);
+        var cursor = (await ChangesAsync(browser, a.Slug, null)).GetProperty("cursor").GetInt64();
+        await using var hub = await HubClient.ConnectAsync(App, a.Slug, a.Owner);
+
+        await CustomerWritesAsync(bNumber, "4915100000001", "Für B");
+        Assert.Null(await hub.NextAsync("changed", TimeSpan.FromSeconds(1)));
+        await CustomerWritesAsync(aNumber, "4915100000002", "Für A");
+        Assert.NotNull(await hub.NextAsync("changed", TimeSpan.FromSeconds(5)));
+
+        var batch = await ChangesAsync(browser, a.Slug, cursor);
+        var message = await App.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.Messages), m => m.Content.Contains("Für A")));
+        var changes = batch.GetProperty("changes").EnumerateArray().ToList();
+        Assert.Contains(changes, c => c.GetProperty("messageId").ValueKind != JsonValueKind.Null && c.GetProperty("messageId").GetGuid() == message.Id);
+        Assert.All(changes, c => Assert.Equal(message.ConversationId, c.GetProperty("conversationId").GetGuid()));
+
+        // Caught up: the same cursor again brings nothing twice.
+        var again = await ChangesAsync(browser, a.Slug, batch.GetProperty("cursor").GetInt64());
+        Assert.Empty(again.GetProperty("changes").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task AfterALostConnection_TheFeedCatchesUpOnEverythingInOrder()
+    {
+        var (a, aNumber) = await WorkspaceWithNumberAsync();
+        var browser = App.Browser();
+        await ParleyApp.SignInAsync(browser, a.Owner.Email, a.Owner.Password);
+        var cursor = (await ChangesAsync(browser, a.Slug, null)).GetProperty("cursor").GetInt64();
+
+        // Nobody is connected while three customers write.
+        for (var i = 0; i < 3; i++)
+        {
+            await CustomerWritesAsync(aNumber, $"491520000000{i}", $"Offline {i}");
+        }
+
+        var batch = await ChangesAsync(browser, a.Slug, cursor);
+        var messages = batch.GetProperty("changes").EnumerateArray().Where(c => c.GetProperty("messageId").ValueKind != JsonValueKind.Null).ToList();
+        Assert.Equal(3, messages.Count);
+        Assert.Equal(3, messages.Select(m => m.GetProperty("conversationId").GetGuid()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task TheHub_RefusesAnotherWorkspace_AndPeopleWhoCannotReadConversations()
+    {
+        var (a, _) = await WorkspaceWithNumberAsync();
+        var (b, _) = await WorkspaceWithNumberAsync();
+        var browser = App.Browser();
+        await ParleyApp.SignInAsync(browser, b.Owner.Email, b.Owner.Password);
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, $"/w/{b.Slug}/inbox");
+
+        var own = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/w/{b.Slug}/inbox/live/negotiate?negotiateVersion=1") { Headers = { { "RequestVerificationToken", token } } });
+        var foreign = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/w/{a.Slug}/inbox/live/negotiate?negotiateVersion=1") { Headers = { { "RequestVerificationToken", token } } });
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync($"/w/{a.Slug}/inbox/changes?after=0")).StatusCode);
+
+        var marketer = await App.AddUserAsync(b.Slug, "marketer");
+        var marketerBrowser = App.Browser();
+        await ParleyApp.SignInAsync(marketerBrowser, marketer.Email, marketer.Password);
+        var refused = await marketerBrowser.PostAsync($"/w/{b.Slug}/inbox/live/negotiate?negotiateVersion=1", null);
+        Assert.NotEqual(HttpStatusCode.OK, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task TwoAgentsInOneConversation_SeeEachOtherTyping_ButNotAcrossWorkspaces()
+    {
+        var (a, aNumber) = await WorkspaceWithNumberAsync();
+        var (b, _) = await WorkspaceWithNumberAsync();
+        await CustomerWritesAsync(aNumber, "4915300000001", "Hallo");
+        var conversation = (await App.Api(a.AdminKey).GetFromJsonAsync<JsonElement>("/api/v1/conversations")).GetProperty("items")[0].GetProperty("id").GetGuid();
+        var colleague = await App.AddUserAsync(a.Slug, "agent");
+        await using var first = await HubClient.ConnectAsync(App, a.Slug, a.Owner);
+        await using var second = await HubClient.ConnectAsync(App, a.Slug, colleague);
+        await using var stranger = await HubClient.ConnectAsync(App, b.Slug, b.Owner);
+
+        await second.InvokeAsync("Presence", conversation, "viewing");
+        await stranger.InvokeAsync("Presence", conversation, "viewing");
+        await first.InvokeAsync("Presence", conversation, "typing");
+
+        var seen = await second.NextAsync("presence", TimeSpan.FromSeconds(5));
+        Assert.NotNull(seen);
+        var presence = seen.Value.GetProperty("arguments")[0];
+        Assert.Equal("typing", presence.GetProperty("activity").GetString());
+        Assert.Equal("owner person", presence.GetProperty("name").GetString());
+        Assert.Null(await stranger.NextAsync("presence", TimeSpan.FromSeconds(1)));
+    }
+}
