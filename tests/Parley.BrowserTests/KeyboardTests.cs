@@ -33,7 +33,7 @@ public sealed class KeyboardTests(BrowserFixture fixture)
             stops.Add(name);
         }
 
-        Assert.Equal(["Skip to content", "Parley", "Inbox", "Overview", "Users"], stops.Take(5));
+        Assert.Equal(["Skip to content", "Parley", "Inbox", "Overview", "Contacts", "Users"], stops.Take(6));
         Assert.Contains("API keys", stops);
         Assert.Equal("Audit log", stops[^1]);
 
