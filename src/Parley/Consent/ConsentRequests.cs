@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Parley.Contacts;
 using Parley.Data;
 using Parley.Identity;
 
@@ -70,10 +71,12 @@ public sealed class ConsentRequests(ParleyDb db, WorkspaceContext workspace, Tim
             return OperationError.Invalid("name", "Please enter your name (at most 200 characters).");
         }
 
-        if (PhoneDigits(phone) is not { } waId)
+        if (Phones.Normalise(phone) is not { } e164)
         {
-            return OperationError.Invalid("phone", "Please enter your mobile number with its country code, e.g. +49 170 1234567.");
+            return OperationError.Invalid("phone", "Please enter your mobile number, e.g. 0170 1234567 or, from abroad, with its country code: +43 664 1234567.");
         }
+
+        var waId = Phones.WaIdOf(e164);
 
         var purposes = page.Purposes.Where(p => chosen.Contains(p.Purpose)).ToList();
         if (purposes.Count == 0)
@@ -108,34 +111,5 @@ public sealed class ConsentRequests(ParleyDb db, WorkspaceContext workspace, Tim
         var text = language == "de" ? $"Ja, ich willige ein. Code: {code}" : $"Yes, I agree. Code: {code}";
         var business = new string([.. page.BusinessNumber.Where(char.IsAsciiDigit)]);
         return new PendingConsent(code, $"https://wa.me/{business}?text={Uri.EscapeDataString(text)}", page.BusinessNumber, text, request.ExpiresAt);
-    }
-
-    /// <summary>
-    /// The number as WhatsApp's wa_id (country code and digits): "+49 170 …" and "0049 170 …" are accepted;
-    /// a national "0170 …" is not, because the country is unknown.
-    /// </summary>
-    public static string? PhoneDigits(string? phone)
-    {
-        var text = phone?.Trim() ?? "";
-        if (text.Any(c => !char.IsAsciiDigit(c) && c is not (' ' or '+' or '-' or '/' or '(' or ')' or '.')))
-        {
-            return null;
-        }
-
-        var digits = new string([.. text.Where(char.IsAsciiDigit)]);
-        if (text.StartsWith('+'))
-        {
-            // As written.
-        }
-        else if (digits.StartsWith("00", StringComparison.Ordinal))
-        {
-            digits = digits[2..];
-        }
-        else
-        {
-            return null;
-        }
-
-        return digits.Length is >= 8 and <= 15 && digits[0] != '0' ? digits : null;
     }
 }

@@ -9,7 +9,7 @@ namespace Parley.Inbox;
 /// <summary>One message as the conversation page shows it: with its file, its author and what it replies to.</summary>
 public sealed record MessageItem(Message Message, MediaFile? Media, string? AuthorName, string? QuotedPreview);
 
-public sealed record ContactPanel(Guid Id, string? ProfileName, string? WaId, DateTime Since, IReadOnlyList<(Guid Id, string Status, DateTime LastMessageAt)> Others);
+public sealed record ContactPanel(Guid Id, string CustomerId, string? DisplayName, string? ProfileName, string? WaId, DateTime Since, IReadOnlyList<(Guid Id, string Status, DateTime LastMessageAt)> Others);
 
 public sealed record Colleague(Guid Id, string Name);
 
@@ -46,7 +46,7 @@ public sealed class ConversationReader(ParleyDb db, WorkspaceContext workspace, 
         var reveal = workspace.Can(Permission.RevealPhoneNumbers);
         return new ConversationDetail(
             conversation,
-            new ContactPanel(contact.Id, contact.ProfileName, reveal ? contact.WaId : null, contact.CreatedAt, [.. others.Select(o => (o.Id, o.Status.ToString(), o.LastMessageAt))]),
+            new ContactPanel(contact.Id, contact.CustomerId, contact.DisplayName, contact.ProfileName, reveal ? contact.WaId : null, contact.CreatedAt, [.. others.Select(o => (o.Id, o.Status.ToString(), o.LastMessageAt))]),
             number, messages, earlier,
             [.. agents.Where(a => a.Role.Has(Permission.SendMessages)).Select(a => new Colleague(a.Id, a.DisplayName))],
             teams, await queries.FirstResponseMinutesAsync(cancellationToken));

@@ -10,7 +10,7 @@ using Parley.Web;
 
 namespace Parley.Inbox;
 
-public sealed record ContactSummary(Guid Id, string? Name, string? WaId);
+public sealed record ContactSummary(Guid Id, string CustomerId, string? Name, string? WaId);
 
 public sealed record ConversationView(
     Guid Id, string Channel, Guid WhatsAppNumberId, ContactSummary Contact, string Status,
@@ -132,14 +132,14 @@ public static class ConversationsApi
 
         var take = limit ?? 50;
         var rows = await query
-            .Join(db.Contacts, c => c.ContactId, k => k.Id, (c, k) => new { Conversation = c, k.ProfileName, k.WaId })
+            .Join(db.Contacts, c => c.ContactId, k => k.Id, (c, k) => new { Conversation = c, k.CustomerId, Name = k.DisplayName ?? k.ProfileName, k.WaId })
             .OrderByDescending(r => r.Conversation.UpdatedAt).ThenByDescending(r => r.Conversation.Id)
             .Take(take + 1)
             .ToListAsync(ct);
 
         var now = clock.GetUtcNow().UtcDateTime;
         var revealPhone = workspace.Can(Permission.RevealPhoneNumbers);
-        var items = rows.Take(take).Select(r => View(r.Conversation, r.ProfileName, revealPhone ? r.WaId : null, now)).ToList();
+        var items = rows.Take(take).Select(r => View(r.Conversation, r.CustomerId, r.Name, revealPhone ? r.WaId : null, now)).ToList();
         var next = rows.Count > take ? new AuditCursor(items[^1].UpdatedAt, items[^1].Id).ToString() : null;
         return TypedResults.Ok(new Page<ConversationView>(items, next));
     }
@@ -147,11 +147,11 @@ public static class ConversationsApi
     private static async Task<Results<Ok<ConversationView>, NotFound>> GetAsync(Guid id, ParleyDb db, WorkspaceContext workspace, TimeProvider clock, CancellationToken ct)
     {
         var row = await db.Conversations.AsNoTracking().Where(c => c.Id == id)
-            .Join(db.Contacts, c => c.ContactId, k => k.Id, (c, k) => new { Conversation = c, k.ProfileName, k.WaId })
+            .Join(db.Contacts, c => c.ContactId, k => k.Id, (c, k) => new { Conversation = c, k.CustomerId, Name = k.DisplayName ?? k.ProfileName, k.WaId })
             .FirstOrDefaultAsync(ct);
         return row is null
             ? TypedResults.NotFound()
-            : TypedResults.Ok(View(row.Conversation, row.ProfileName, workspace.Can(Permission.RevealPhoneNumbers) ? row.WaId : null, clock.GetUtcNow().UtcDateTime));
+            : TypedResults.Ok(View(row.Conversation, row.CustomerId, row.Name, workspace.Can(Permission.RevealPhoneNumbers) ? row.WaId : null, clock.GetUtcNow().UtcDateTime));
     }
 
     private static async Task<Results<Ok<Page<MessageView>>, NotFound, ProblemHttpResult>> MessagesAsync(
@@ -217,8 +217,8 @@ public static class ConversationsApi
             : TypedResults.Accepted($"/api/v1/conversations/{id}/messages", View(queued.Value!));
     }
 
-    private static ConversationView View(Conversation c, string? name, string? waId, DateTime now) =>
-        new(c.Id, "whatsapp", c.WhatsAppNumberId, new ContactSummary(c.ContactId, name, waId), c.Status.ToString().ToLowerInvariant(),
+    private static ConversationView View(Conversation c, string customerId, string? name, string? waId, DateTime now) =>
+        new(c.Id, "whatsapp", c.WhatsAppNumberId, new ContactSummary(c.ContactId, customerId, name, waId), c.Status.ToString().ToLowerInvariant(),
             c.LastMessageAt, c.LastInboundAt, c.WindowClosesAt, c.IsWindowOpen(now), c.UpdatedAt);
 
     public sealed record MarkReadRequest(bool? Typing);

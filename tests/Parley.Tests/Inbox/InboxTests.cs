@@ -76,6 +76,11 @@ public sealed class InboxTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
 
         Assert.Contains("Hallo &lt;b&gt;Welt&lt;/b&gt;", page, StringComparison.Ordinal);
         Assert.Contains("Window closes in", page, StringComparison.Ordinal);
+        var contact = await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.Id == conversation)
+            .Join(db.Contacts.IgnoreQueryFilters(), c => c.ContactId, k => k.Id, (c, k) => new { k.Id, k.CustomerId }).SingleAsync());
+        Assert.Contains($"<code>{contact.CustomerId}</code>", page, StringComparison.Ordinal);
+        Assert.Contains($"/contacts/{contact.Id}", page, StringComparison.Ordinal);
+        Assert.Contains($"/consent/contact?id={contact.Id}", page, StringComparison.Ordinal);
         var unread = await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.Id == conversation).Select(c => c.UnreadCount).SingleAsync());
         Assert.Equal(0, unread);
     }
