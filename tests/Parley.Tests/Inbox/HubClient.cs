@@ -16,6 +16,8 @@ public sealed class HubClient : IAsyncDisposable
     private const char Separator = '\u001e';
     private readonly WebSocket socket;
     private readonly StringBuilder pending = new();
+    private readonly Queue<JsonElement> early = new();
+    private int invocations;
 
     private HubClient(WebSocket socket) => this.socket = socket;
 
@@ -35,12 +37,41 @@ public sealed class HubClient : IAsyncDisposable
         return hub;
     }
 
-    public Task InvokeAsync(string target, params object[] arguments) =>
-        SendAsync(JsonSerializer.Serialize(new { type = 1, target, arguments }));
+    /// <summary>
+    /// Invokes a hub method and waits for its completion, so the hub has run it before the test goes on
+    /// (a call from another connection is not ordered with this one otherwise). What arrives meanwhile is
+    /// kept for <see cref="NextAsync"/>.
+    /// </summary>
+    public async Task InvokeAsync(string target, params object[] arguments)
+    {
+        var id = (++invocations).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await SendAsync(JsonSerializer.Serialize(new { type = 1, invocationId = id, target, arguments }));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(10) && await ReceiveAsync(TimeSpan.FromSeconds(10) - watch.Elapsed) is { } message)
+        {
+            if (message.TryGetProperty("type", out var type) && type.GetInt32() == 3 && message.GetProperty("invocationId").GetString() == id)
+            {
+                Assert.False(message.TryGetProperty("error", out var error), $"The hub refused {target}: {error}");
+                return;
+            }
+
+            early.Enqueue(message);
+        }
+
+        throw new TimeoutException($"The hub did not complete {target} within 10 seconds.");
+    }
 
     /// <summary>The next message for <paramref name="target"/> within the time, or null.</summary>
     public async Task<JsonElement?> NextAsync(string target, TimeSpan within)
     {
+        while (early.TryDequeue(out var kept))
+        {
+            if (kept.TryGetProperty("target", out var t) && t.GetString() == target)
+            {
+                return kept;
+            }
+        }
+
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (watch.Elapsed < within)
         {
