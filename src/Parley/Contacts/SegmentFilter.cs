@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Linq.Expressions;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Parley.Consent;
 using Parley.Data;
 using Parley.Identity;
 using Parley.Inbox;
@@ -13,8 +14,9 @@ namespace Parley.Contacts;
 /// <c>{"type":"all"|"any","conditions":[…]}</c>, <c>{"type":"not","condition":{…}}</c>,
 /// <c>{"type":"attribute","key":"city","op":"eq","value":"Berlin"}</c> (ops: eq, ne, lt, lte, gt, gte, contains, in, exists, missing),
 /// <c>{"type":"label","labelId":"…","op":"has"|"lacks"}</c>, <c>{"type":"list","listId":"…","op":"member"|"notMember"}</c>,
-/// <c>{"type":"lastInbound"|"created","op":"withinDays"|"olderThanDays"|"after"|"before"|"never","days":30,"at":"2026-01-01T00:00:00Z"}</c>.
-/// A new kind of condition (consent, for one) is one more case in <c>SegmentFilterParser.ParseCondition</c> and one
+/// <c>{"type":"lastInbound"|"created","op":"withinDays"|"olderThanDays"|"after"|"before"|"never","days":30,"at":"2026-01-01T00:00:00Z"}</c>,
+/// <c>{"type":"consent","purpose":"marketing","op":"granted"|"withdrawn"|"unknown"}</c> (the current state from the ledger).
+/// A new kind of condition is one more case in <c>SegmentFilterParser.ParseCondition</c> and one
 /// more record that turns itself into a predicate. Parsing checks everything against the workspace
 /// (attributes exist and values fit their type, labels and lists exist) and names the faulty field.
 /// </summary>
@@ -62,6 +64,25 @@ public sealed record ListCondition(Guid ListId, bool Member) : SegmentCondition
         var id = ListId;
         Expression<Func<Contact, bool>> member = c => db.ContactListMembers.Where(m => m.ListId == id).Select(m => m.ContactId).Contains(c.Id);
         return Member ? member : Predicates.Not(member);
+    }
+}
+
+/// <summary>
+/// Consent: the contact's current state for a purpose, as the ledger derives it — granted, withdrawn, or
+/// unknown (never stated).
+/// </summary>
+public sealed record ConsentCondition(string Purpose, string Op) : SegmentCondition
+{
+    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now)
+    {
+        var purpose = Purpose;
+        if (Op == "unknown")
+        {
+            return c => !db.ConsentStates.Where(s => s.Purpose == purpose).Select(s => s.ContactId).Contains(c.Id);
+        }
+
+        var granted = Op == "granted";
+        return c => db.ConsentStates.Where(s => s.Purpose == purpose && s.Granted == granted).Select(s => s.ContactId).Contains(c.Id);
     }
 }
 
@@ -140,6 +161,7 @@ public sealed class SegmentFilterParser(ParleyDb db)
     private Dictionary<string, AttributeDefinition>? attributes;
     private HashSet<Guid>? labels;
     private HashSet<Guid>? lists;
+    private HashSet<string>? purposes;
     private int count;
 
     public async Task<Outcome<SegmentCondition>> ParseAsync(JsonElement filter, string field, CancellationToken cancellationToken)
@@ -147,6 +169,7 @@ public sealed class SegmentFilterParser(ParleyDb db)
         attributes = await db.AttributeDefinitions.AsNoTracking().ToDictionaryAsync(a => a.Key, cancellationToken);
         labels = (await db.Labels.AsNoTracking().Select(l => l.Id).ToListAsync(cancellationToken)).ToHashSet();
         lists = (await db.ContactLists.AsNoTracking().Select(l => l.Id).ToListAsync(cancellationToken)).ToHashSet();
+        purposes = [.. Purposes.BuiltIn.Select(p => p.Key), .. await db.ConsentPurposes.AsNoTracking().Select(p => p.Key).ToListAsync(cancellationToken)];
         count = 0;
         return ParseCondition(filter, field, 0);
     }
@@ -207,8 +230,12 @@ public sealed class SegmentFilterParser(ParleyDb db)
                 return Activity(json, path, type == "lastInbound", op);
             case "attribute":
                 return Attribute(json, path, op);
+            case "consent":
+                return Text(json, "purpose") is { } purpose && purposes!.Contains(purpose)
+                    ? op is "granted" or "withdrawn" or "unknown" ? new ConsentCondition(purpose, op) : OperationError.Invalid($"{path}.op", "op is \"granted\", \"withdrawn\" or \"unknown\".")
+                    : OperationError.Invalid($"{path}.purpose", "purpose must be one of this workspace's consent purposes, e.g. marketing.");
             default:
-                return OperationError.Invalid($"{path}.type", "type is one of all, any, not, attribute, label, list, lastInbound, created.");
+                return OperationError.Invalid($"{path}.type", "type is one of all, any, not, attribute, label, list, lastInbound, created, consent.");
         }
     }
 

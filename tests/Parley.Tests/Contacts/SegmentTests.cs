@@ -12,6 +12,34 @@ public sealed class SegmentTests(ParleyAppFixture fixture) : IClassFixture<Parle
     private ParleyApp App => fixture.App;
 
     [Fact]
+    public async Task Segment_FiltersOnTheCurrentConsentState_FromTheLedger()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var api = App.Api(workspace.AdminKey);
+        var granted = (await api.CreateContactAsync(new { externalId = "granted" })).GetProperty("id").GetGuid();
+        var withdrawn = (await api.CreateContactAsync(new { externalId = "withdrawn" })).GetProperty("id").GetGuid();
+        var unknown = (await api.CreateContactAsync(new { externalId = "unknown" })).GetProperty("id").GetGuid();
+        (await Parley.Tests.Consent.ConsentTestExtensions.RecordConsentAsync(App, workspace.AdminKey, granted, "marketing", "grant")).EnsureSuccessStatusCode();
+        (await Parley.Tests.Consent.ConsentTestExtensions.RecordConsentAsync(App, workspace.AdminKey, withdrawn, "marketing", "grant")).EnsureSuccessStatusCode();
+        App.Clock.Advance(TimeSpan.FromMinutes(1));
+        (await Parley.Tests.Consent.ConsentTestExtensions.RecordConsentAsync(App, workspace.AdminKey, withdrawn, "marketing", "withdraw", "STOP")).EnsureSuccessStatusCode();
+
+        async Task<Guid[]> Evaluate(string op)
+        {
+            var segment = await api.PostOkAsync("/api/v1/segments", new { name = op + Guid.NewGuid(), filter = new { type = "consent", purpose = "marketing", op } });
+            var result = await api.GetFromJsonAsync<JsonElement>($"/api/v1/segments/{segment.GetProperty("id")}/contacts");
+            return [.. result.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetGuid())];
+        }
+
+        Assert.Equal([granted], await Evaluate("granted"));
+        Assert.Equal([withdrawn], await Evaluate("withdrawn"));
+        Assert.Equal([unknown], await Evaluate("unknown"));
+        var bad = await api.PostAsJsonAsync("/api/v1/segments", new { name = "bad", filter = new { type = "all", conditions = new[] { new { type = "consent", purpose = "horoscopes", op = "granted" } } } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("filter.conditions[0].purpose", out _));
+    }
+
+    [Fact]
     public async Task Segment_FiltersOnAttributesLabelsListsAndActivity()
     {
         var workspace = await App.CreateWorkspaceAsync();
