@@ -1,6 +1,7 @@
 using System.Text;
 using CsvHelper;
 using Microsoft.EntityFrameworkCore;
+using Parley.Consent;
 using Parley.Data;
 using Parley.Identity;
 using Parley.Inbox;
@@ -26,7 +27,7 @@ public sealed record ImportOptions(bool DryRun, bool Strict, string? Region, IRe
 /// problem is never applied, and in strict mode no row is applied while any problem remains.
 /// Everything that is applied is applied in one transaction.
 /// </summary>
-public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, ContactBook book, AuditLog audit, WriteGate gate, TimeProvider clock)
+public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, ContactBook book, ConsentLedger ledger, AuditLog audit, WriteGate gate, TimeProvider clock)
 {
     public const int MaxBytes = 64 * 1024 * 1024;
     private const int Chunk = 1000;
@@ -60,6 +61,12 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
         var labels = await db.Labels.AsNoTracking().ToDictionaryAsync(l => l.Name, l => l.Id, StringComparer.OrdinalIgnoreCase, cancellationToken);
         var (header, records, broken) = Parse(bytes, problems);
         var mapping = ImportMapping.Resolve(header, options.Mapping, attributes, problems);
+        var purposes = Purposes.BuiltIn.Select(p => p.Key).Concat(await db.ConsentPurposes.AsNoTracking().Select(p => p.Key).ToListAsync(cancellationToken)).ToHashSet();
+        foreach (var (column, target) in mapping.Where(m => m.Value.StartsWith("consent:", StringComparison.Ordinal) && !purposes.Contains(m.Value["consent:".Length..])))
+        {
+            problems.Add(new ImportProblem(1, column, $"'{target["consent:".Length..]}' is not a consent purpose of this workspace: use one of {string.Join(", ", purposes.Order(StringComparer.Ordinal))}."));
+        }
+
         // Problems of the header or the mapping concern every row: then no row is checked or applied.
         var fileProblems = problems.Any(p => p.Row is null or 1);
         var rows = new List<ImportRow>();
@@ -70,10 +77,6 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
                 rows.Add(ImportRow.Read(line, header, fields, mapping, attributes, labels, region, problems));
             }
 
-            if (mapping.Values.Any(t => t.StartsWith("consent", StringComparison.Ordinal)))
-            {
-                notes.Add("Consent columns were checked but are not recorded yet: the consent ledger is not part of this version.");
-            }
         }
 
         MarkDuplicates(rows, problems);
@@ -262,6 +265,26 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
         }
     }
 
+    /// <summary>
+    /// The consent columns go to the ledger (source "import", the file's line and its source column as
+    /// evidence); a statement that changes nothing is not recorded again, so a re-import adds no records.
+    /// </summary>
+    private async Task RecordConsentAsync(List<(Guid ContactId, ImportRow Row)> rows, DateTime now, CancellationToken cancellationToken)
+    {
+        var changes = rows.SelectMany(r => r.Row.Consents.Select(c => new ConsentChange(
+            r.ContactId, c.Purpose, c.Granted, "import", ConsentSources.Import, r.Row.ConsentWording!, r.Row.ConsentAt ?? now,
+            Evidence: $"CSV import, line {r.Row.Line}: {r.Row.ConsentSource}"))).ToList();
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        await ledger.AppendAsync(changes, onlyIfChanged: true, cancellationToken);
+        db.ChangeTracker.DetectChanges();
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+    }
+
     private async Task<(int Created, int Updated, int Unchanged)> ApplyAsync(List<ImportRow> rows, CancellationToken cancellationToken)
     {
         var (created, updated, unchanged) = (0, 0, 0);
@@ -294,6 +317,7 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
                 [.. fresh.SelectMany(f => f.Row.Labels.Distinct().Select(l => new object?[] { f.Contact.Id, l, f.Contact.WorkspaceId }))],
                 cancellationToken);
             created += fresh.Count;
+            await RecordConsentAsync([.. fresh.Select(f => (f.Contact.Id, f.Row)), .. chunk.Where(r => r.Match is not null).Select(r => (r.Match!.Id, r))], now, cancellationToken);
 
             var matched = chunk.Where(r => r.Match is not null).ToList();
             if (matched.Count == 0)

@@ -122,6 +122,12 @@ internal sealed class ImportRow
     public string? ExternalId { get; private set; }
     public Dictionary<AttributeDefinition, TypedValue?> Values { get; } = [];
     public List<Guid> Labels { get; } = [];
+
+    /// <summary>The consent this row states, per purpose (true = granted), with where and when it was given.</summary>
+    public List<(string Purpose, bool Granted)> Consents { get; } = [];
+    public string? ConsentSource { get; private set; }
+    public string? ConsentWording { get; private set; }
+    public DateTime? ConsentAt { get; private set; }
     public Contact? Match { get; set; }
 
     public string? Column(string target) => columns.GetValueOrDefault(target);
@@ -155,7 +161,6 @@ internal sealed class ImportRow
         Dictionary<string, AttributeDefinition> attributes, Dictionary<string, Guid> labels, string region, List<ImportProblem> problems)
     {
         var row = new ImportRow { Line = line };
-        string? consentSource = null, consentWording = null;
         var consents = new List<string>();
         for (var i = 0; i < header.Length; i++)
         {
@@ -224,20 +229,34 @@ internal sealed class ImportRow
 
                     break;
                 case "consentSource":
-                    consentSource = cell;
+                    row.ConsentSource = cell;
                     break;
                 case "consentWording":
-                    consentWording = cell;
+                    row.ConsentWording = cell;
                     break;
                 case "consentAt" when cell.Length > 0:
-                    if (!DateTime.TryParse(cell, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
+                    if (DateTime.TryParse(cell, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+                    {
+                        row.ConsentAt = at;
+                    }
+                    else
                     {
                         row.Reject(problems, column, "Not a time; write it as 2026-01-31T12:00:00Z.");
                     }
 
                     break;
                 case var consent when consent.StartsWith("consent:", StringComparison.Ordinal) && cell.Length > 0:
-                    if (cell.ToLowerInvariant() is not ("granted" or "withdrawn" or "yes" or "no" or "ja" or "nein" or "true" or "false"))
+                    bool? granted = cell.ToLowerInvariant() switch
+                    {
+                        "granted" or "yes" or "ja" or "true" => true,
+                        "withdrawn" or "no" or "nein" or "false" => false,
+                        _ => null,
+                    };
+                    if (granted is { } given)
+                    {
+                        row.Consents.Add((consent["consent:".Length..], given));
+                    }
+                    else
                     {
                         row.Reject(problems, column, "A consent cell is granted or withdrawn (or empty).");
                     }
@@ -275,7 +294,7 @@ internal sealed class ImportRow
             row.WaId = Phones.WaIdOf(row.Phone);
         }
 
-        if (consents.Count > 0 && (string.IsNullOrEmpty(consentSource) || string.IsNullOrEmpty(consentWording)))
+        if (consents.Count > 0 && (string.IsNullOrEmpty(row.ConsentSource) || string.IsNullOrEmpty(row.ConsentWording)))
         {
             row.Reject(problems, consents[0], "Consent needs its source and wording in this row.");
         }

@@ -138,23 +138,36 @@ public sealed class ImportTests(ParleyAppFixture fixture) : IClassFixture<Parley
     }
 
     [Fact]
-    public async Task ConsentColumns_AreCheckedAndReportedAsNotRecordedYet()
+    public async Task ConsentColumns_AreChecked_AndRecordedInTheLedgerOnce()
     {
         var api = await WorkspaceAsync();
         var csv = """
-            phone,consent_marketing,consent_source,consent_wording
-            +49 171 4000001,granted,web form,Ja, ich möchte Angebote per WhatsApp.
-            +49 171 4000002,granted,,
-            +49 171 4000003,perhaps,web form,v1
+            phone,consent_marketing,consent_source,consent_wording,consent_at
+            +49 171 4000001,granted,web form,Ja, ich möchte Angebote per WhatsApp.,2025-05-04T10:00:00Z
+            +49 171 4000002,granted,,,
+            +49 171 4000003,perhaps,web form,v1,
             """.Replace("Ja, ich möchte Angebote per WhatsApp.", "\"Ja, ich möchte Angebote per WhatsApp.\"", StringComparison.Ordinal);
 
-        var (_, report) = await api.ImportAsync(csv);
+        var (_, dryRun) = await api.ImportAsync(csv);
+        var (_, applied) = await api.ImportAsync(csv, mode: "apply");
+        var (_, again) = await api.ImportAsync(csv, mode: "apply");
+        var (_, unknownPurpose) = await api.ImportAsync("phone,consent_horoscopes,consent_source,consent_wording\n+49 171 4000004,granted,web,Ja\n");
 
-        var problems = Problems(report);
+        var problems = Problems(dryRun);
         Assert.Contains(problems, p => p.Row == 3 && p.Column == "consent_marketing");
         Assert.Contains(problems, p => p.Row == 4 && p.Column == "consent_marketing");
         Assert.DoesNotContain(problems, p => p.Row == 2);
-        Assert.Contains("not recorded yet", report.GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, applied.GetProperty("created").GetInt32());
+        Assert.Contains(Problems(unknownPurpose), p => p.Row == 1 && p.Column == "consent_horoscopes");
+        var contact = (await api.GetFromJsonAsync<JsonElement>("/api/v1/contacts")).GetProperty("items").EnumerateArray()
+            .Select(c => c.GetProperty("id").GetGuid()).Single();
+        var consent = await api.GetFromJsonAsync<JsonElement>($"/api/v1/contacts/{contact}/consent");
+        var record = consent.GetProperty("history").EnumerateArray().Single(); // the second import changed nothing, so added nothing
+        Assert.Equal(("marketing", "granted", "import", "Ja, ich möchte Angebote per WhatsApp."),
+            (record.GetProperty("purpose").GetString(), record.GetProperty("action").GetString(), record.GetProperty("source").GetString(), record.GetProperty("wording").GetString()));
+        Assert.Equal(new DateTime(2025, 5, 4, 10, 0, 0, DateTimeKind.Utc), record.GetProperty("occurredAt").GetDateTime().ToUniversalTime());
+        Assert.Contains("line 2: web form", record.GetProperty("evidence").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, again.GetProperty("created").GetInt32());
     }
 
     [Fact]
