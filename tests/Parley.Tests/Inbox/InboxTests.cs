@@ -348,6 +348,27 @@ public sealed class InboxTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
         Assert.Contains("<li>Nein</li>", page, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AChoiceList_FromTheComposer_GoesOutAsAnInteractiveList()
+    {
+        var (workspace, browser, conversation, phoneNumberId) = await CustomerWroteAsync();
+        var path = $"/w/{workspace.Slug}/inbox/{conversation}";
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, path);
+
+        var noMenu = await browser.PostAsync($"{path}?handler=send", Form(token, ("text", "Wann passt es?"), ("listRows", "Montag\nDienstag"), ("clientKey", "l1")));
+        Assert.Contains("menu button of at most 20 characters", await noMenu.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var sent = await browser.PostAsync($"{path}?handler=send", Form(token, ("text", "Wann passt es?"), ("listButton", "Termin wählen"), ("listRows", "Montag 9 Uhr\r\n\r\nDienstag 14 Uhr\n"), ("clientKey", "l2")));
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+
+        var message = await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().SingleAsync(m => m.ConversationId == conversation && m.Direction == MessageDirection.Outbound));
+        Assert.Equal("interactive", message.Type);
+        var list = JsonDocument.Parse(message.Content).RootElement;
+        Assert.Equal("list", list.GetProperty("type").GetString());
+        Assert.Equal("Termin wählen", list.GetProperty("action").GetProperty("button").GetString());
+        Assert.Equal(["Montag 9 Uhr", "Dienstag 14 Uhr"], list.GetProperty("action").GetProperty("sections")[0].GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("title").GetString()!));
+        Assert.Contains("Dienstag 14 Uhr", await browser.GetStringAsync(path), StringComparison.Ordinal);
+    }
+
     private async Task<int> WakeAsync()
     {
         await using var scope = App.Services.CreateAsyncScope();

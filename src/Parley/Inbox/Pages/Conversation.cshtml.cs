@@ -151,7 +151,7 @@ public sealed class ConversationModel(
     /// Sends the composer: text, or an attachment (checked against WhatsApp's types and sizes, stored, then
     /// sent by its media id) with the text as its caption; a repeat of the same key sends nothing new.
     /// </summary>
-    public async Task<IActionResult> OnPostSendAsync(Guid id, string? text, string? clientKey, string? replyTo, string? mode, string[]? buttons, IFormFile? attachment, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostSendAsync(Guid id, string? text, string? clientKey, string? replyTo, string? mode, string[]? buttons, string? listButton, string? listRows, IFormFile? attachment, CancellationToken cancellationToken)
     {
         if (!CanSend)
         {
@@ -197,6 +197,36 @@ public sealed class ConversationModel(
             }
 
             body = new JsonObject { ["type"] = kind, [kind] = media };
+        }
+        else if ((listRows ?? "").Split('\n').Select(r => r.Trim()).Where(r => r.Length > 0).ToList() is { Count: > 0 } rows)
+        {
+            // A list message: WhatsApp takes up to ten rows of at most 24 characters, behind a menu button of at most 20.
+            var menu = listButton?.Trim() ?? "";
+            if (rows.Count > 10 || rows.Any(r => r.Length > 24) || rows.Distinct(StringComparer.OrdinalIgnoreCase).Count() != rows.Count
+                || menu.Length is 0 or > 20 || string.IsNullOrWhiteSpace(text))
+            {
+                Error = "A choice list needs the question as text, a menu button of at most 20 characters and up to ten different choices of at most 24 characters.";
+                Composer = typed;
+                return await LoadAsync(id, cancellationToken) ? (Request.IsHtmx() ? Partial("_Composer", this) : Page()) : NotFound();
+            }
+
+            body = new JsonObject
+            {
+                ["type"] = "interactive",
+                ["interactive"] = new JsonObject
+                {
+                    ["type"] = "list",
+                    ["body"] = new JsonObject { ["text"] = text.Trim() },
+                    ["action"] = new JsonObject
+                    {
+                        ["button"] = menu,
+                        ["sections"] = new JsonArray(new JsonObject
+                        {
+                            ["rows"] = new JsonArray([.. rows.Select((title, i) => (JsonNode)new JsonObject { ["id"] = $"r{i + 1}", ["title"] = title })]),
+                        }),
+                    },
+                },
+            };
         }
         else if ((buttons ?? []).Where(b => !string.IsNullOrWhiteSpace(b)).Select(b => b.Trim()).ToList() is { Count: > 0 } titles)
         {
