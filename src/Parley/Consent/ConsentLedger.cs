@@ -171,7 +171,7 @@ public sealed class ConsentLedger(ParleyDb db, WorkspaceContext workspace, Audit
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var occurredAt = request.OccurredAt?.ToUniversalTime() ?? now;
+        var occurredAt = request.OccurredAt?.AsUtc() ?? now;
         if (occurredAt > now + TimeSpan.FromMinutes(5))
         {
             return OperationError.Invalid("occurredAt", "occurredAt lies in the future.");

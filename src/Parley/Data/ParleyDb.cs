@@ -128,7 +128,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     }
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
-        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => v.AsUtc(),
         v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 
     private sealed class RoleConverter() : ValueConverter<Role, string>(

@@ -55,7 +55,7 @@ public sealed record AuditFilter(string? Action = null, string? ActorKind = null
             return (null, "to", "to must lie after from.");
         }
 
-        return (new AuditFilter(string.IsNullOrWhiteSpace(action) ? null : action.Trim(), actor, from?.ToUniversalTime(), to?.ToUniversalTime()), null, null);
+        return (new AuditFilter(string.IsNullOrWhiteSpace(action) ? null : action.Trim(), actor, from?.AsUtc(), to?.AsUtc()), null, null);
     }
 
     public override string ToString() =>

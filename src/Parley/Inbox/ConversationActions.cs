@@ -24,12 +24,12 @@ public sealed partial class ConversationActions(ParleyDb db, GraphClient graph, 
         var now = clock.GetUtcNow().UtcDateTime;
         if (wanted == ConversationStatus.Snoozed)
         {
-            if (snoozeUntil is not { } until || until.ToUniversalTime() <= now)
+            if (snoozeUntil is not { } until || until.AsUtc() <= now)
             {
                 return OperationError.Invalid("snoozeUntil", "Choose a time in the future to snooze until.");
             }
 
-            conversation.SnoozedUntil = until.ToUniversalTime();
+            conversation.SnoozedUntil = until.AsUtc();
         }
         else
         {

@@ -121,7 +121,7 @@ public static class ConversationsApi
 
         if (updatedSince is { } since)
         {
-            var sinceUtc = since.ToUniversalTime();
+            var sinceUtc = since.AsUtc();
             query = query.Where(c => c.UpdatedAt >= sinceUtc);
         }
 
