@@ -44,7 +44,9 @@ public sealed class ContactBook(ParleyDb db, WorkspaceContext workspace, AuditLo
             var phone = MayRevealPhones ? Phones.Normalise(text) : null;
             var waId = MayRevealPhones && text.All(char.IsAsciiDigit) ? text : null;
 #pragma warning disable CA1304, CA1311, CA1862 // EF translates ToLower to SQL lower(); no culture is involved.
-            contacts = contacts.Where(c => c.CustomerId == customerId || c.ExternalId == text || c.Phone == phone || c.WaId == waId
+            // Each identifier only when the text is one: a null would match every contact without it.
+            contacts = contacts.Where(c => (customerId != null && c.CustomerId == customerId) || c.ExternalId == text
+                || (phone != null && c.Phone == phone) || (waId != null && c.WaId == waId)
                 || c.DisplayName!.ToLower().Contains(lower) || c.ProfileName!.ToLower().Contains(lower));
 #pragma warning restore CA1304, CA1311, CA1862
         }
