@@ -79,18 +79,37 @@ public sealed class ContactMerge(ParleyDb db, ContactBook book, AuditLog audit, 
             });
         }
 
+        // Consent is the person's, so it moves too (the contact's delete would cascade it away): the
+        // records as they are, the current state per purpose from whichever statement was made last.
+        var states = await db.ConsentStates.Where(c => c.ContactId == dupId || c.ContactId == keepId).ToListAsync(cancellationToken);
+        foreach (var state in states.Where(c => c.ContactId == dupId))
+        {
+            var mine = states.FirstOrDefault(k => k.ContactId == keepId && k.Purpose == state.Purpose);
+            if (mine is null)
+            {
+                db.ConsentStates.Add(new Consent.ConsentState { ContactId = keepId, Purpose = state.Purpose, WorkspaceId = keep.WorkspaceId, Granted = state.Granted, RecordId = state.RecordId, OccurredAt = state.OccurredAt });
+            }
+            else if (state.OccurredAt > mine.OccurredAt)
+            {
+                (mine.Granted, mine.RecordId, mine.OccurredAt) = (state.Granted, state.RecordId, state.OccurredAt);
+            }
+        }
+
+        await db.ConsentRecords.Where(r => r.ContactId == dupId).ExecuteUpdateAsync(s => s.SetProperty(r => r.ContactId, keepId), cancellationToken);
+
         // The duplicate goes first, so the identifiers it hands over are free under the unique indexes.
         var taken = (duplicate.Phone, duplicate.WaId, duplicate.UserId, duplicate.ExternalId, duplicate.DisplayName, duplicate.ProfileName, duplicate.LastInboundAt);
         db.Contacts.Remove(duplicate);
         audit.Add("contact.merged", "contact", keepId, $"{duplicate.CustomerId} merged into {keep.CustomerId}");
         await db.SaveChangesAsync(cancellationToken);
 
-        if (keep.Phone is null && taken.Phone is not null)
+        if (keep.Phone is null && keep.WaId is null && taken.Phone is not null)
         {
             (keep.Phone, keep.WaId) = (taken.Phone, taken.WaId);
         }
 
         keep.WaId ??= keep.Phone is null ? taken.WaId : null;
+        keep.Phone ??= Phones.FromWaId(keep.WaId);
         keep.UserId ??= taken.UserId;
         keep.ExternalId ??= taken.ExternalId;
         keep.DisplayName ??= taken.DisplayName;

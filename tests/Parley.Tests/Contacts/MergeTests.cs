@@ -61,6 +61,40 @@ public sealed class MergeTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
     }
 
     [Fact]
+    public async Task Merge_KeepsThePersonsConsent_TheLaterStatementDecidingThePurposeBothHave()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var api = App.Api(workspace.AdminKey);
+        var keep = (await api.CreateContactAsync(new { externalId = "keep" })).GetProperty("id").GetGuid();
+        var dup = (await api.CreateContactAsync(new { externalId = "dup" })).GetProperty("id").GetGuid();
+        (await Parley.Tests.Consent.ConsentTestExtensions.RecordConsentAsync(App, workspace.AdminKey, keep, "marketing", "grant")).EnsureSuccessStatusCode();
+        (await Parley.Tests.Consent.ConsentTestExtensions.RecordConsentAsync(App, workspace.AdminKey, dup, "surveys", "grant")).EnsureSuccessStatusCode();
+        App.Clock.Advance(TimeSpan.FromMinutes(1));
+        (await Parley.Tests.Consent.ConsentTestExtensions.RecordConsentAsync(App, workspace.AdminKey, dup, "marketing", "withdraw", "STOP")).EnsureSuccessStatusCode();
+
+        await api.PostOkAsync($"/api/v1/contacts/{keep}/merge", new { duplicateId = dup });
+
+        var consent = await api.GetFromJsonAsync<JsonElement>($"/api/v1/contacts/{keep}/consent");
+        var states = consent.GetProperty("purposes").EnumerateArray().ToDictionary(p => p.GetProperty("purpose").GetString()!, p => p.GetProperty("state").GetString());
+        Assert.Equal("withdrawn", states["marketing"]); // the duplicate's later STOP is not lost
+        Assert.Equal("granted", states["surveys"]);
+        Assert.Equal(3, consent.GetProperty("history").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task SearchingByName_FindsOnlyThatName_NotEveryContactWithoutAPhone()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var api = App.Api(workspace.AdminKey);
+        var erika = (await api.CreateContactAsync(new { externalId = "e", displayName = "Erika Muster" })).GetProperty("id").GetGuid();
+        await api.CreateContactAsync(new { externalId = "m", displayName = "Max Mann" });
+        var marketer = App.Api(await App.CreateKeyAsync(workspace.Slug, "marketer"));
+
+        Assert.Equal([erika], (await api.ContactsAsync("&q=Erika")).Select(c => c.GetProperty("id").GetGuid()));
+        Assert.Equal([erika], (await marketer.ContactsAsync("&q=erika")).Select(c => c.GetProperty("id").GetGuid()));
+    }
+
+    [Fact]
     public async Task Merge_WithItself_OrAnUnknownContact_IsRefused()
     {
         var workspace = await App.CreateWorkspaceAsync();
