@@ -101,6 +101,12 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
             return new OperationError(ErrorKind.Refused, "The WhatsApp number of this conversation has been removed; nothing can be sent from it.");
         }
 
+        // A service reply in an open window is always allowed: the ordinary agent reply needs no consent lookup.
+        var windowOpen = conversation.IsWindowOpen(now);
+        var granted = !Purposes.NeedsGrant(purpose) && windowOpen
+            ? null
+            : await db.ConsentStates.Where(s => s.ContactId == conversation.ContactId && s.Purpose == purpose).Select(s => (bool?)s.Granted).FirstOrDefaultAsync(cancellationToken);
+        var refusal = ConsentPolicy.Check(purpose, granted, windowOpen);
         var message = new Message
         {
             WorkspaceId = workspace.RequiredWorkspaceId,
@@ -110,14 +116,13 @@ public sealed class OutboundMessages(ParleyDb db, WorkspaceContext workspace, Ou
             Content = request[type]!.ToJsonString(),
             ContextMessageId = type == "reaction" ? Text(request[type] as JsonObject, "message_id") : Text(request["context"] as JsonObject, "message_id"),
             AuthorId = authorId,
-            ClientKey = clientKey,
+            ClientKey = refusal is null ? clientKey : null, // a refused message is not the one sent with this key: a retry must be tried again
             Status = MessageStatus.Queued,
             Purpose = purpose,
             CreatedAt = now,
         };
         db.Messages.Add(message);
-        var granted = await db.ConsentStates.Where(s => s.ContactId == conversation.ContactId && s.Purpose == purpose).Select(s => (bool?)s.Granted).FirstOrDefaultAsync(cancellationToken);
-        if (ConsentPolicy.Check(purpose, granted, conversation.IsWindowOpen(now)) is { } refusal)
+        if (refusal is not null)
         {
             // Recorded, so the refusal is visible in the conversation; never queued.
             Refuse(message, refusal, now);
