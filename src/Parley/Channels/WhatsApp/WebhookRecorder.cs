@@ -267,15 +267,15 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var (waId, resume, detail, at) in Preferences(value))
         {
-            if (!contactsByWaId.TryGetValue(waId, out var contact))
+            var contact = contactsByWaId.GetValueOrDefault(waId) ?? contactsByPhone.GetValueOrDefault("+" + waId);
+            if (contact is null)
             {
                 if (resume)
                 {
                     continue;
                 }
 
-                contact = new Contact { WorkspaceId = workspace.RequiredWorkspaceId, WaId = waId, CreatedAt = now, UpdatedAt = now };
-                db.Contacts.Add(contact);
+                contact = NewContact(waId, null, now);
                 Remember(contact);
             }
 
@@ -309,12 +309,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         var contact = waId is not null ? contactsByWaId.GetValueOrDefault(waId) : null;
         contact ??= userId is not null ? contactsByUserId.GetValueOrDefault(userId) : null;
         contact ??= waId is not null ? contactsByPhone.GetValueOrDefault("+" + waId) : null;
-        if (contact is null)
-        {
-            contact = new Contact { WorkspaceId = workspace.RequiredWorkspaceId, WaId = waId, UserId = userId, Phone = Phones.FromWaId(waId), CreatedAt = now, UpdatedAt = now };
-            db.Contacts.Add(contact);
-            createdContacts.Add(contact);
-        }
+        contact ??= NewContact(waId, userId, now);
 
         contact.WaId ??= waId;
         contact.UserId ??= userId;
@@ -325,6 +320,15 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         }
 
         contact.UpdatedAt = now;
+        return contact;
+    }
+
+    /// <summary>A contact first met in this batch: its phone from the wa_id, and a customer ID checked before the commit.</summary>
+    private Contact NewContact(string? waId, string? userId, DateTime now)
+    {
+        var contact = new Contact { WorkspaceId = workspace.RequiredWorkspaceId, WaId = waId, UserId = userId, Phone = Phones.FromWaId(waId), CreatedAt = now, UpdatedAt = now };
+        db.Contacts.Add(contact);
+        createdContacts.Add(contact);
         return contact;
     }
 
