@@ -72,6 +72,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<ContactAttributeValue> ContactAttributeValues => Set<ContactAttributeValue>();
     public DbSet<Label> Labels => Set<Label>();
     public DbSet<ContactLabel> ContactLabels => Set<ContactLabel>();
+    public DbSet<ConversationLabel> ConversationLabels => Set<ConversationLabel>();
     public DbSet<ContactList> ContactLists => Set<ContactList>();
     public DbSet<ContactListMember> ContactListMembers => Set<ContactListMember>();
     public DbSet<Segment> Segments => Set<Segment>();
@@ -109,6 +110,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<ContactAttributeValue>().HasQueryFilter(v => v.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Label>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ContactLabel>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConversationLabel>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ContactList>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ContactListMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Segment>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);

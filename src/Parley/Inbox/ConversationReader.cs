@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Parley.Channels.WhatsApp;
+using Parley.Contacts;
 using Parley.Data;
 using Parley.Identity;
 
@@ -15,10 +16,11 @@ public sealed record Colleague(Guid Id, string Name);
 
 public sealed record ConversationDetail(
     Conversation Conversation, ContactPanel Contact, string NumberName, IReadOnlyList<MessageItem> Messages, bool Earlier,
-    IReadOnlyList<Colleague> Agents, IReadOnlyList<Colleague> Teams, int FirstResponseMinutes);
+    IReadOnlyList<Colleague> Agents, IReadOnlyList<Colleague> Teams, int FirstResponseMinutes,
+    IReadOnlyList<LabelView> Labels, IReadOnlyList<LabelView> WorkspaceLabels);
 
 /// <summary>Reads a conversation for its page: the latest messages (oldest first), the contact panel and who it can go to.</summary>
-public sealed class ConversationReader(ParleyDb db, WorkspaceContext workspace, InboxQueries queries)
+public sealed class ConversationReader(ParleyDb db, WorkspaceContext workspace, InboxQueries queries, ConversationLabels labels)
 {
     public const int HistorySize = 300;
 
@@ -44,12 +46,14 @@ public sealed class ConversationReader(ParleyDb db, WorkspaceContext workspace, 
             .OrderBy(u => u.DisplayName).ToListAsync(cancellationToken);
         var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name).Select(t => new Colleague(t.Id, t.Name)).ToListAsync(cancellationToken);
         var reveal = workspace.Can(Permission.RevealPhoneNumbers);
+        var labelled = await labels.OfAsync([id], cancellationToken);
         return new ConversationDetail(
             conversation,
             new ContactPanel(contact.Id, contact.CustomerId, contact.DisplayName, contact.ProfileName, reveal ? contact.WaId : null, contact.CreatedAt, [.. others.Select(o => (o.Id, o.Status.ToString(), o.LastMessageAt))]),
             number, messages, earlier,
             [.. agents.Where(a => a.Role.Has(Permission.SendMessages)).Select(a => new Colleague(a.Id, a.DisplayName))],
-            teams, await queries.FirstResponseMinutesAsync(cancellationToken));
+            teams, await queries.FirstResponseMinutesAsync(cancellationToken),
+            labelled.GetValueOrDefault(id) ?? [], await labels.AllAsync(cancellationToken));
     }
 
     /// <summary>Some messages of a conversation, for live updates.</summary>

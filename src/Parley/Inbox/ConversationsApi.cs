@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Parley.Channels.WhatsApp;
+using Parley.Contacts;
 using Parley.Data;
 using Parley.Identity;
 using Parley.Web;
@@ -14,7 +15,7 @@ public sealed record ContactSummary(Guid Id, string CustomerId, string? Name, st
 
 public sealed record ConversationView(
     Guid Id, string Channel, Guid WhatsAppNumberId, ContactSummary Contact, string Status,
-    DateTime LastMessageAt, DateTime? LastInboundAt, DateTime? WindowClosesAt, bool WindowOpen, DateTime UpdatedAt);
+    DateTime LastMessageAt, DateTime? LastInboundAt, DateTime? WindowClosesAt, bool WindowOpen, DateTime UpdatedAt, IReadOnlyList<LabelView> Labels);
 
 public sealed record MessageError(int? Code, string? Title, string? Details);
 
@@ -52,12 +53,17 @@ public static class ConversationsApi
         conversations.MapPost("/{id:guid}/assignment", AssignAsync).RequirePermission(Permission.SendMessages)
             .WithSummary("Assign to an agent and/or a team")
             .WithDescription("{\"assigneeId\": user id or null, \"teamId\": team id or null}; both null leaves it unassigned. Audited.");
+        conversations.MapGet("/{id:guid}/labels", LabelsAsync);
+        conversations.MapPost("/{id:guid}/labels", ChangeLabelsAsync).RequirePermission(Permission.SendMessages)
+            .WithSummary("Add or remove labels")
+            .WithDescription("{\"add\":[label ids],\"remove\":[label ids]}; the workspace's labels (GET /api/v1/labels). Answers the conversation's labels.");
         return api;
     }
 
     private static async Task<Results<Ok<Page<ConversationView>>, ProblemHttpResult>> ListAsync(
         ParleyDb db, WorkspaceContext workspace, TimeProvider clock,
-        string? status, string? channel, DateTime? updatedSince, string? cursor, int? limit, string? assignee, Guid? team, CancellationToken ct)
+        ConversationLabels labels, string? status, string? channel, DateTime? updatedSince, string? cursor, int? limit, string? assignee, Guid? team, Guid? label,
+        CancellationToken ct)
     {
         if (limit is < 1 or > 200)
         {
@@ -119,6 +125,11 @@ public static class ConversationsApi
             query = query.Where(c => c.Status == wanted);
         }
 
+        if (label is { } labelId)
+        {
+            query = query.Where(c => db.ConversationLabels.Any(l => l.ConversationId == c.Id && l.LabelId == labelId));
+        }
+
         if (updatedSince is { } since)
         {
             var sinceUtc = since.AsUtc();
@@ -139,19 +150,39 @@ public static class ConversationsApi
 
         var now = clock.GetUtcNow().UtcDateTime;
         var revealPhone = workspace.Can(Permission.RevealPhoneNumbers);
-        var items = rows.Take(take).Select(r => View(r.Conversation, r.CustomerId, r.Name, revealPhone ? r.WaId : null, now)).ToList();
+        var shown = rows.Take(take).ToList();
+        var labelled = await labels.OfAsync([.. shown.Select(r => r.Conversation.Id)], ct);
+        var items = shown.Select(r => View(r.Conversation, r.CustomerId, r.Name, revealPhone ? r.WaId : null, now, labelled.GetValueOrDefault(r.Conversation.Id) ?? [])).ToList();
         var next = rows.Count > take ? new AuditCursor(items[^1].UpdatedAt, items[^1].Id).ToString() : null;
         return TypedResults.Ok(new Page<ConversationView>(items, next));
     }
 
-    private static async Task<Results<Ok<ConversationView>, NotFound>> GetAsync(Guid id, ParleyDb db, WorkspaceContext workspace, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Ok<ConversationView>, NotFound>> GetAsync(
+        Guid id, ParleyDb db, WorkspaceContext workspace, ConversationLabels labels, TimeProvider clock, CancellationToken ct)
     {
         var row = await db.Conversations.AsNoTracking().Where(c => c.Id == id)
             .Join(db.Contacts, c => c.ContactId, k => k.Id, (c, k) => new { Conversation = c, k.CustomerId, Name = k.DisplayName ?? k.ProfileName, k.WaId })
             .FirstOrDefaultAsync(ct);
-        return row is null
-            ? TypedResults.NotFound()
-            : TypedResults.Ok(View(row.Conversation, row.CustomerId, row.Name, workspace.Can(Permission.RevealPhoneNumbers) ? row.WaId : null, clock.GetUtcNow().UtcDateTime));
+        if (row is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var labelled = await labels.OfAsync([id], ct);
+        return TypedResults.Ok(View(
+            row.Conversation, row.CustomerId, row.Name, workspace.Can(Permission.RevealPhoneNumbers) ? row.WaId : null, clock.GetUtcNow().UtcDateTime,
+            labelled.GetValueOrDefault(id) ?? []));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<LabelView>>, NotFound>> LabelsAsync(Guid id, ParleyDb db, ConversationLabels labels, CancellationToken ct) =>
+        await db.Conversations.AnyAsync(c => c.Id == id, ct)
+            ? TypedResults.Ok((await labels.OfAsync([id], ct)).GetValueOrDefault(id) ?? [])
+            : TypedResults.NotFound();
+
+    private static async Task<IResult> ChangeLabelsAsync(Guid id, LabelChange? change, ConversationLabels labels, CancellationToken ct)
+    {
+        var changed = await labels.ChangeAsync(id, change?.Add ?? [], change?.Remove ?? [], ct);
+        return changed.Error is { } error ? ApiProblems.From(error) : TypedResults.Ok(changed.Value);
     }
 
     private static async Task<Results<Ok<Page<MessageView>>, NotFound, ProblemHttpResult>> MessagesAsync(
@@ -217,9 +248,9 @@ public static class ConversationsApi
             : TypedResults.Accepted($"/api/v1/conversations/{id}/messages", View(queued.Value!));
     }
 
-    private static ConversationView View(Conversation c, string customerId, string? name, string? waId, DateTime now) =>
+    private static ConversationView View(Conversation c, string customerId, string? name, string? waId, DateTime now, IReadOnlyList<LabelView> labels) =>
         new(c.Id, "whatsapp", c.WhatsAppNumberId, new ContactSummary(c.ContactId, customerId, name, waId), c.Status.ToString().ToLowerInvariant(),
-            c.LastMessageAt, c.LastInboundAt, c.WindowClosesAt, c.IsWindowOpen(now), c.UpdatedAt);
+            c.LastMessageAt, c.LastInboundAt, c.WindowClosesAt, c.IsWindowOpen(now), c.UpdatedAt, labels);
 
     public sealed record MarkReadRequest(bool? Typing);
 

@@ -14,6 +14,7 @@ public static class InboxExtensions
         services.AddScoped<Notes>();
         services.AddScoped<CannedReplies>();
         services.AddScoped<ConversationActions>();
+        services.AddScoped<ConversationLabels>();
         services.AddScoped<Assignments>();
         services.AddScoped<Snoozes>();
         services.AddScoped<ChangeFeed>();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Parley.Contacts;
 using Parley.Data;
 using Parley.Identity;
 
@@ -13,12 +14,13 @@ public enum InboxView
     All,
 }
 
-public sealed record InboxFilter(InboxView View, ConversationStatus Status, string? Search, AuditCursor? Before);
+public sealed record InboxFilter(InboxView View, ConversationStatus Status, string? Search, AuditCursor? Before, Guid? LabelId = null);
 
 /// <summary>One line of the conversation list.</summary>
 public sealed record InboxRow(
     Guid Id, string? Name, string? WaId, ConversationStatus Status, int Unread, DateTime LastMessageAt,
-    DateTime? WindowClosesAt, DateTime? FirstResponseDue, DateTime? SnoozedUntil, string? AssigneeName, string? TeamName, string? Preview, bool PreviewInbound);
+    DateTime? WindowClosesAt, DateTime? FirstResponseDue, DateTime? SnoozedUntil, string? AssigneeName, string? TeamName, string? Preview, bool PreviewInbound,
+    IReadOnlyList<LabelView> Labels);
 
 public sealed record InboxPage(IReadOnlyList<InboxRow> Rows, string? Next);
 
@@ -27,7 +29,7 @@ public sealed record InboxPage(IReadOnlyList<InboxRow> Rows, string? Next);
 /// queries (the page of conversations, then the last message of each). Search and the contact's
 /// customer ID plug in here.
 /// </summary>
-public sealed class InboxQueries(ParleyDb db, WorkspaceContext workspace, DatabaseSettings settings)
+public sealed class InboxQueries(ParleyDb db, WorkspaceContext workspace, DatabaseSettings settings, ConversationLabels labels)
 {
     public const int PageSize = 50;
 
@@ -46,6 +48,11 @@ public sealed class InboxQueries(ParleyDb db, WorkspaceContext workspace, Databa
         if (filter.Search is { Length: > 0 } search)
         {
             query = query.Where(c => InboxSearch.Matching(db, settings.IsPostgres, search).Contains(c.Id));
+        }
+
+        if (filter.LabelId is { } labelId)
+        {
+            query = query.Where(c => db.ConversationLabels.Any(l => l.ConversationId == c.Id && l.LabelId == labelId));
         }
 
         if (filter.Before is { } before)
@@ -74,6 +81,7 @@ public sealed class InboxQueries(ParleyDb db, WorkspaceContext workspace, Databa
         var shown = rows.Take(PageSize).ToList();
         var ids = shown.Select(r => r.Id).ToList();
         var last = await LastMessagesAsync(ids, cancellationToken);
+        var labelled = await labels.OfAsync(ids, cancellationToken);
         var target = TimeSpan.FromMinutes(await FirstResponseMinutesAsync(cancellationToken));
         var reveal = workspace.Can(Permission.RevealPhoneNumbers);
         var items = shown.Select(r =>
@@ -85,7 +93,8 @@ public sealed class InboxQueries(ParleyDb db, WorkspaceContext workspace, Databa
                 r.Status == ConversationStatus.Resolved ? null : r.AwaitingReplySince + target,
                 r.SnoozedUntil, r.Assignee, r.Team,
                 message is null ? null : MessageText.Preview(message.Type, message.Content),
-                message?.Direction == MessageDirection.Inbound);
+                message?.Direction == MessageDirection.Inbound,
+                labelled.GetValueOrDefault(r.Id) ?? []);
         }).ToList();
         var next = rows.Count > PageSize ? new AuditCursor(items[^1].LastMessageAt, items[^1].Id).ToString() : null;
         return new InboxPage(items, next);

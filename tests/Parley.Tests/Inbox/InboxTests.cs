@@ -375,6 +375,44 @@ public sealed class InboxTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
         return await scope.ServiceProvider.GetRequiredService<Snoozes>().WakeDueAsync(default);
     }
 
+    [Fact]
+    public async Task Labels_AreAddedAndRemovedOnAConversation_ShownInTheList_AndFilterIt()
+    {
+        var (workspace, browser, conversation, phoneNumberId) = await CustomerWroteAsync();
+        var other = "49170" + Random.Shared.Next(1_000_000, 9_999_999);
+        await App.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, other, $"wamid.{Guid.NewGuid():N}", "Noch eine Frage", App.Clock.GetUtcNow(), "Max Muster"));
+        await App.WaitForWebhooksAsync();
+        var api = App.Api(workspace.AdminKey);
+        var billing = (await (await api.PostAsJsonAsync("/api/v1/labels", new { name = "Rechnung", colour = "#d1242f" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var vip = (await (await api.PostAsJsonAsync("/api/v1/labels", new { name = "VIP", colour = "#1f6feb" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        var unknown = await api.PostAsJsonAsync($"/api/v1/conversations/{conversation}/labels", new { add = new[] { Guid.NewGuid() } });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("no label", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var added = await api.PostAsJsonAsync($"/api/v1/conversations/{conversation}/labels", new { add = new[] { vip, billing } });
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        Assert.Equal(["Rechnung", "VIP"], (await added.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(l => l.GetProperty("name").GetString()));
+
+        var filtered = await api.GetFromJsonAsync<JsonElement>($"/api/v1/conversations?label={vip}");
+        var only = Assert.Single(filtered.GetProperty("items").EnumerateArray());
+        Assert.Equal(conversation, only.GetProperty("id").GetGuid());
+        Assert.Equal(2, only.GetProperty("labels").GetArrayLength());
+        var list = await browser.GetStringAsync($"/w/{workspace.Slug}/inbox?view=all&label={vip}");
+        Assert.Contains(conversation.ToString(), list, StringComparison.Ordinal);
+        Assert.DoesNotContain("Max Muster", list, StringComparison.Ordinal);
+        Assert.Contains(">VIP</span>", list, StringComparison.Ordinal);
+
+        // The side panel removes one with a click.
+        var path = $"/w/{workspace.Slug}/inbox/{conversation}";
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, path);
+        var removed = await browser.PostAsync($"{path}?handler=labels", Form(token, ("remove", vip.ToString())));
+        Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        var panel = await removed.Content.ReadAsStringAsync();
+        Assert.Contains(">Rechnung</span>", panel, StringComparison.Ordinal);
+        Assert.DoesNotContain(">VIP</span>", panel, StringComparison.Ordinal);
+        Assert.Empty((await api.GetFromJsonAsync<JsonElement>($"/api/v1/conversations?label={vip}")).GetProperty("items").EnumerateArray());
+    }
+
     private Task<ConversationStatus> StatusAsync(Guid conversation) =>
         App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.Id == conversation).Select(c => c.Status).SingleAsync());
 

@@ -25,5 +25,8 @@ internal sealed class InboxChangeConfiguration : IEntityTypeConfiguration<InboxC
         builder.ToTable("inbox_changes");
         builder.Property(c => c.Id).ValueGeneratedOnAdd();
         builder.HasIndex(c => new { c.WorkspaceId, c.Tx });
+
+        // The live pump asks across workspaces which have changes after a transaction (PostgreSQL).
+        builder.HasIndex(c => c.Tx);
     }
 }

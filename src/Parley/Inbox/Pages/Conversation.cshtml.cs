@@ -17,7 +17,8 @@ namespace Parley.Inbox.Pages;
 [RequestFormLimits(MultipartBodyLengthLimit = MediaRules.MaxUpload + 1024 * 1024)]
 public sealed class ConversationModel(
     ConversationReader reader, ConversationActions actions, Assignments assignments, OutboundMessages outbound, MediaLibrary library,
-    ChangeFeed feed, TemplateChoices templateChoices, Notes notes, CannedReplies canned, WorkspaceContext workspace, ParleyDb db, MediaStore store, TimeProvider clock) : PageModel
+    ChangeFeed feed, TemplateChoices templateChoices, Notes notes, CannedReplies canned, ConversationLabels labels, WorkspaceContext workspace, ParleyDb db, MediaStore store,
+    TimeProvider clock) : PageModel
 {
     public ConversationDetail Detail { get; private set; } = null!;
     public DateTime Now { get; private set; }
@@ -308,6 +309,29 @@ public sealed class ConversationModel(
             }
 
             Error = error.Message;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+
+        return await StateOrPageAsync(id, cancellationToken);
+    }
+
+    /// <summary>Adds one label or removes one (the side panel's chips and its "add" choice).</summary>
+    public async Task<IActionResult> OnPostLabelsAsync(Guid id, Guid? add, Guid? remove, CancellationToken cancellationToken)
+    {
+        if (!CanSend)
+        {
+            return Forbid();
+        }
+
+        var changed = await labels.ChangeAsync(id, add is { } a ? [a] : [], remove is { } r ? [r] : [], cancellationToken);
+        if (changed.Error is { } error)
+        {
+            if (error.Kind == ErrorKind.NotFound)
+            {
+                return NotFound();
+            }
+
+            Error = "That label no longer exists; reload the page to see the current labels.";
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
 
