@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Parley.Data;
 using Parley.Identity;
 
@@ -8,9 +9,9 @@ namespace Parley.Teams;
 /// <summary>
 /// Records that a signed-in person is active in a workspace (<see cref="Agent.LastSeenAt"/>), at most once a
 /// minute per person and workspace, so "online" lapses to away and offline only when they really are idle.
-/// An agent coming back from idle may have conversations waiting, so a write rings the assigner.
+/// An online agent coming back from idle may have conversations waiting, so that write rings the assigner.
 /// </summary>
-public sealed class AgentActivity(TimeProvider clock, WriteGate gate, AssignmentBell bell)
+public sealed class AgentActivity(TimeProvider clock, WriteGate gate, AssignmentBell bell, IOptions<TeamsOptions> options)
 {
     public static readonly TimeSpan WriteEvery = TimeSpan.FromMinutes(1);
 
@@ -25,15 +26,19 @@ public sealed class AgentActivity(TimeProvider clock, WriteGate gate, Assignment
         }
 
         written[(workspaceId, userId)] = now;
-        int updated;
-        using (await gate.EnterAsync(cancellationToken))
+        var agent = db.Agents.IgnoreQueryFilters().Where(a => a.WorkspaceId == workspaceId && a.UserId == userId);
+        var before = await agent.Select(a => new { a.Availability, a.LastSeenAt }).FirstOrDefaultAsync(cancellationToken);
+        if (before is null)
         {
-            updated = await db.Agents.IgnoreQueryFilters()
-                .Where(a => a.WorkspaceId == workspaceId && a.UserId == userId)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.LastSeenAt, now), cancellationToken);
+            return; // Never set anything: offline, nothing to keep fresh.
         }
 
-        if (updated > 0)
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            await agent.ExecuteUpdateAsync(s => s.SetProperty(a => a.LastSeenAt, now), cancellationToken);
+        }
+
+        if (before.Availability == Availability.Online && options.Value.Effective(before.Availability, before.LastSeenAt, now) != Availability.Online)
         {
             bell.Ring();
         }

@@ -65,7 +65,13 @@ public sealed partial class AutoAssigner(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+            // Only workspaces where someone could take a conversation: the round then never queues at
+            // SQLite's write gate just to find that nobody is online.
+            var activeSince = clock.GetUtcNow().UtcDateTime - Min(options.Value.AwayAfter, options.Value.OfflineAfter);
             workspaces = await Waiting(db.Conversations.IgnoreQueryFilters(), db)
+                .Where(c => db.TeamMembers.IgnoreQueryFilters().Any(m => m.TeamId == c.TeamId
+                    && db.Agents.IgnoreQueryFilters().Any(a => a.WorkspaceId == c.WorkspaceId && a.UserId == m.UserId
+                        && a.Availability == Availability.Online && a.LastSeenAt >= activeSince)))
                 .Select(c => c.WorkspaceId).Distinct().ToListAsync(cancellationToken);
         }
 
