@@ -2,6 +2,7 @@ using System.Globalization;
 using CsvHelper;
 using Microsoft.EntityFrameworkCore;
 using Parley.Data;
+using Parley.Identity;
 using Parley.Web;
 
 namespace Parley.Contacts;
@@ -9,18 +10,21 @@ namespace Parley.Contacts;
 /// <summary>
 /// <c>GET /api/v1/contacts/export</c>: every contact (or a label's, list's or segment's) as CSV in the
 /// import's columns, so an export imports again unchanged. Phone and wa_id columns only for roles that
-/// may see numbers. Written in pages of 2,000 straight to the response.
+/// may see numbers; an export that carries them is in the audit log. Written in pages of 2,000 straight to
+/// the response.
 /// </summary>
 public static class ContactExport
 {
-    public static async Task<IResult> ExportAsync(HttpContext http, ContactBook book, ContactSets sets, ParleyDb db, Guid? labelId, Guid? listId, Guid? segmentId, CancellationToken ct)
+    public static async Task<IResult> ExportAsync(
+        HttpContext http, ContactBook book, ContactSets sets, ParleyDb db, AuditLog audit, Guid? labelId, Guid? listId, Guid? segmentId, CancellationToken ct)
     {
-        var refused = await WriteAsync(http, book, sets, db, labelId, listId, segmentId, ct);
+        var refused = await WriteAsync(http, book, sets, db, audit, labelId, listId, segmentId, ct);
         return refused ?? TypedResults.Empty;
     }
 
     /// <summary>Writes the CSV to the response, or returns why not (before anything is written).</summary>
-    public static async Task<IResult?> WriteAsync(HttpContext http, ContactBook book, ContactSets sets, ParleyDb db, Guid? labelId, Guid? listId, Guid? segmentId, CancellationToken ct)
+    public static async Task<IResult?> WriteAsync(
+        HttpContext http, ContactBook book, ContactSets sets, ParleyDb db, AuditLog audit, Guid? labelId, Guid? listId, Guid? segmentId, CancellationToken ct)
     {
         SegmentCondition? segment = null;
         if (segmentId is { } id)
@@ -28,7 +32,7 @@ public static class ContactExport
             var filter = await sets.SegmentFilterAsync(id, ct);
             if (filter.Error is { } error)
             {
-                return error.Kind == Parley.Identity.ErrorKind.NotFound ? ApiProblems.BadQuery("segmentId", "segmentId is not one of this workspace's segments.") : ApiProblems.From(error);
+                return error.Kind == ErrorKind.NotFound ? ApiProblems.BadQuery("segmentId", "segmentId is not one of this workspace's segments.") : ApiProblems.From(error);
             }
 
             segment = filter.Value;
@@ -38,6 +42,14 @@ public static class ContactExport
         var labels = await db.Labels.AsNoTracking().ToDictionaryAsync(l => l.Id, l => l.Name, ct);
         var query = book.Query(new ContactQuery(null, labelId, listId, segment));
         var reveal = book.MayRevealPhones;
+        if (reveal)
+        {
+            string[] filters = [.. new[] { labelId is { } l ? $"label {l}" : null, listId is { } li ? $"list {li}" : null, segmentId is { } sg ? $"segment {sg}" : null }.OfType<string>()];
+            var which = filters.Length == 0 ? "all contacts" : string.Join(", ", filters);
+            audit.Add("contacts.exported", details: $"CSV with phone numbers: {which}");
+            await db.SaveChangesAsync(ct);
+        }
+
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = "attachment; filename=\"contacts.csv\"";
         // Cells starting with = + - @ are escaped, so a spreadsheet never runs a name as a formula.

@@ -92,6 +92,25 @@ public sealed class PseudonymisationTests(ParleyAppFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task ExportWithPhoneNumbers_IsAudited_AndOneWithoutIsNot()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var admin = App.Api(workspace.AdminKey);
+        var waId = ContactsTestExtensions.NewWaId();
+        await admin.CreateContactAsync(new { phone = "+" + waId });
+        var marketer = App.Api(await App.CreateKeyAsync(workspace.Slug, "marketer"));
+
+        await marketer.GetStringAsync("/api/v1/contacts/export");
+        Assert.DoesNotContain("contacts.exported", await admin.GetStringAsync("/api/v1/audit-log"), StringComparison.Ordinal);
+        var csv = await admin.GetStringAsync("/api/v1/contacts/export");
+
+        Assert.Contains("+" + waId, csv, StringComparison.Ordinal);
+        var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit-log");
+        var entry = Assert.Single(audit.GetProperty("items").EnumerateArray(), e => e.GetProperty("action").GetString() == "contacts.exported");
+        Assert.Equal("CSV with phone numbers: all contacts", entry.GetProperty("details").GetString());
+    }
+
+    [Fact]
     public async Task Reveal_ShowsTheNumber_AndWritesTheAuditLog()
     {
         var workspace = await App.CreateWorkspaceAsync();
