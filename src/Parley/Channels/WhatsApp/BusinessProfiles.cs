@@ -87,7 +87,11 @@ public sealed partial class BusinessProfiles(ParleyDb db, AuditLog audit, GraphC
         number.OpeningHours = hours.Count == 0 ? null : JsonSerializer.Serialize(hours, Json);
         audit.Add("whatsapp_number.profile_changed", "whatsapp_number", number.Id, number.PhoneNumberId);
         await db.SaveChangesAsync(cancellationToken);
-        return await GetAsync(numberId, cancellationToken);
+
+        // WhatsApp took it: a failing read-back must not report the saved change as failed.
+        return await graph.GetBusinessProfileAsync(number, cancellationToken) is GraphAnswered reread
+            ? new(View(reread.Body, hours), null)
+            : new(View(changes, hours), null);
     }
 
     private Task<WhatsAppNumber?> FindAsync(Guid id, CancellationToken cancellationToken) =>
