@@ -87,10 +87,22 @@ public sealed class Notes(ParleyDb db, WorkspaceContext workspace, TimeProvider 
     public Task<int> UnreadCountAsync(CancellationToken cancellationToken) =>
         db.Notifications.CountAsync(n => n.UserId == workspace.Actor.Id && n.ReadAt == null, cancellationToken);
 
-    public async Task<IReadOnlyList<MentionView>> UnreadAsync(CancellationToken cancellationToken)
+    /// <summary>The person's unread mentions, newest first; <paramref name="after"/> and <paramref name="elsewhere"/> narrow them for the pop-up.</summary>
+    public async Task<IReadOnlyList<MentionView>> UnreadAsync(CancellationToken cancellationToken, DateTime? after = null, Guid? elsewhere = null)
     {
         var me = workspace.Actor.Id;
-        var rows = await db.Notifications.Where(n => n.UserId == me && n.ReadAt == null).OrderByDescending(n => n.CreatedAt).Take(50)
+        var unread = db.Notifications.Where(n => n.UserId == me && n.ReadAt == null);
+        if (after is { } since)
+        {
+            unread = unread.Where(n => n.CreatedAt > since);
+        }
+
+        if (elsewhere is { } current)
+        {
+            unread = unread.Where(n => n.ConversationId != current);
+        }
+
+        var rows = await unread.OrderByDescending(n => n.CreatedAt).Take(50)
             .Join(db.Messages, n => n.MessageId, m => m.Id, (n, m) => new { n.ConversationId, n.CreatedAt, m.Content, m.AuthorId })
             .Select(r => new
             {

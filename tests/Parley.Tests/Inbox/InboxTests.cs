@@ -330,6 +330,39 @@ public sealed class InboxTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
     }
 
     [Fact]
+    public async Task AMentionInAnotherConversation_PopsUpOnTheOpenConversation_UntilDismissed()
+    {
+        var (workspace, browser, conversation, phoneNumberId) = await CustomerWroteAsync();
+        await App.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "49170" + Random.Shared.Next(1_000_000, 9_999_999), $"wamid.{Guid.NewGuid():N}", "Hallo?", App.Clock.GetUtcNow(), "Max Muster"));
+        await App.WaitForWebhooksAsync();
+        var open = await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.ContactId != db.Conversations.IgnoreQueryFilters().Where(x => x.Id == conversation).Select(x => x.ContactId).First() && c.WhatsAppNumberId == db.Conversations.IgnoreQueryFilters().Where(x => x.Id == conversation).Select(x => x.WhatsAppNumberId).First()).Select(c => c.Id).SingleAsync());
+        var agent = await App.AddUserAsync(workspace.Slug, "agent");
+        var agentBrowser = App.Browser();
+        await ParleyApp.SignInAsync(agentBrowser, agent.Email, agent.Password);
+        var openPath = $"/w/{workspace.Slug}/inbox/{open}";
+        var page = await agentBrowser.GetStringAsync(openPath);
+        var loadedAt = App.Clock.GetUtcNow().UtcDateTime.Ticks;
+        Assert.Contains($"handler=mentions&amp;after={loadedAt}", page, StringComparison.Ordinal);
+
+        App.Clock.Advance(TimeSpan.FromSeconds(5));
+        var path = $"/w/{workspace.Slug}/inbox/{conversation}";
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, path);
+        await browser.PostAsync($"{path}?handler=send", Form(token, ("text", "@Agent Person schau mal hier"), ("mode", "note"), ("clientKey", "m1")));
+
+        var alert = WebUtility.HtmlDecode(await agentBrowser.GetStringAsync($"{openPath}?handler=mentions&after={loadedAt}"));
+        Assert.Contains("You were mentioned in notes: 1", alert, StringComparison.Ordinal);
+        Assert.Contains("schau mal hier", alert, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/w/{workspace.Slug}/inbox/{conversation}\"", alert, StringComparison.Ordinal);
+        var there = await agentBrowser.GetStringAsync($"{path}?handler=mentions&after={loadedAt}");
+        Assert.DoesNotContain("You were mentioned", there, StringComparison.Ordinal); // not about the conversation one is in
+
+        var dismiss = System.Text.RegularExpressions.Regex.Match(alert, "hx-get=\"([^\"]+)\" hx-target=\"#mention-alert\"").Groups[1].Value;
+        var dismissed = await agentBrowser.GetStringAsync(dismiss);
+        Assert.DoesNotContain("You were mentioned", dismissed, StringComparison.Ordinal);
+        Assert.Contains("You were mentioned in notes: 1", WebUtility.HtmlDecode(await agentBrowser.GetStringAsync($"/w/{workspace.Slug}/inbox")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReplyButtons_FromTheComposer_GoOutAsAnInteractiveMessage()
     {
         var (workspace, browser, conversation, _) = await CustomerWroteAsync();

@@ -74,6 +74,18 @@ public sealed class ConversationModel(
         return Partial("_Messages", items);
     }
 
+    /// <summary>
+    /// The pop-up for mentions in other conversations made since <paramref name="after"/> (the page's load,
+    /// or what the person dismissed last), asked for when the change feed reports activity elsewhere.
+    /// </summary>
+    public async Task<IActionResult> OnGetMentionsAsync(Guid id, long? after, CancellationToken cancellationToken)
+    {
+        var since = new DateTime(Math.Clamp(after ?? 0, DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc);
+        Now = clock.GetUtcNow().UtcDateTime;
+        var mentions = await notes.UnreadAsync(cancellationToken, since, id);
+        return Partial("_MentionAlert", new MentionAlert(id, since, mentions, Now));
+    }
+
     /// <summary>The parts that show the conversation's state (header, side panel, composer mode), for live updates.</summary>
     public async Task<IActionResult> OnGetStateAsync(Guid id, CancellationToken cancellationToken) =>
         await LoadAsync(id, cancellationToken) ? Partial("_ConversationState", this) : NotFound();
@@ -398,6 +410,9 @@ public sealed class ConversationModel(
         return true;
     }
 }
+
+/// <summary>The mention pop-up: mentions elsewhere since <see cref="Since"/>.</summary>
+public sealed record MentionAlert(Guid ConversationId, DateTime Since, IReadOnlyList<MentionView> Mentions, DateTime Now);
 
 /// <summary>What the composer holds: its idempotency key (new after every send), the text typed and the message replied to.</summary>
 public sealed record ComposerState(string Key, string? Text, string? ReplyTo)

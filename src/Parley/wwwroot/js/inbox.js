@@ -36,6 +36,7 @@
       htmx.trigger(document.body, "parley:changed");
       return;
     }
+    if (changes.some(c => c.conversationId !== conversation)) htmx.trigger(document.body, "parley:elsewhere"); // maybe a mention
     const here = changes.filter(c => c.conversationId === conversation);
     if (here.some(c => !c.messageId)) htmx.trigger(document.body, "parley:state");
     const ids = [...new Set(here.filter(c => c.messageId).map(c => c.messageId))];
