@@ -15,6 +15,7 @@ public sealed class ApiKeyTests(BrowserFixture fixture)
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
         await BrowserFixture.SignInAsync(page, admin);
+        await page.GetByText("Administration").ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "API keys" }).ClickAsync();
 
         var name = $"CRM sync {Guid.NewGuid().ToString("N")[..6]}";

@@ -23,9 +23,10 @@ public sealed class KeyboardTests(BrowserFixture fixture)
         await page.Keyboard.PressAsync("Enter");
         await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseUrl}/w/demo/inbox");
 
-        // Skip link first, then the brand, then the workspace navigation in order, every stop visibly focused.
+        // Skip link first, then the brand, then the workspace navigation in order, every stop visibly focused;
+        // Enter opens the administration menu and Tab walks through it.
         List<string> stops = [];
-        for (var i = 0; i < 12 && !stops.Contains("Audit log"); i++)
+        async Task TabAsync()
         {
             await page.Keyboard.PressAsync("Tab");
             var name = await page.EvaluateAsync<string>("() => document.activeElement.textContent.trim()");
@@ -33,7 +34,19 @@ public sealed class KeyboardTests(BrowserFixture fixture)
             stops.Add(name);
         }
 
-        Assert.Equal(["Skip to content", "Parley", "Inbox", "Overview", "Contacts", "Users"], stops.Take(6));
+        for (var i = 0; i < 6; i++)
+        {
+            await TabAsync();
+        }
+
+        Assert.Equal(["Skip to content", "Parley", "Inbox", "Overview", "Contacts", "Administration"], stops);
+        await page.Keyboard.PressAsync("Enter");
+        for (var i = 0; i < 10 && stops[^1] != "Audit log"; i++)
+        {
+            await TabAsync();
+        }
+
+        Assert.Equal("Users", stops[6]);
         Assert.Contains("API keys", stops);
         Assert.Equal("Audit log", stops[^1]);
 

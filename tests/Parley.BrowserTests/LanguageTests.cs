@@ -25,6 +25,7 @@ public sealed class LanguageTests(BrowserFixture fixture)
         await Expect(page.Locator(".stat", new() { HasText = "Ihre Rolle" })).ToContainTextAsync("Admin");
         await Expect(page.Locator(".stat", new() { HasText = "Aktive API-Schlüssel" })).ToBeVisibleAsync();
         var navigation = page.GetByRole(AriaRole.Navigation, new() { Name = "Arbeitsbereich" });
+        await navigation.GetByText("Verwaltung").ClickAsync(); // the settings menu
         foreach (var link in new[] { "Übersicht", "Benutzer", "API-Schlüssel", "Audit-Log" })
         {
             await Expect(navigation.GetByRole(AriaRole.Link, new() { Name = link, Exact = true })).ToBeVisibleAsync();
@@ -37,6 +38,7 @@ public sealed class LanguageTests(BrowserFixture fixture)
         await Expect(page.Locator("form select[name=role]").First.Locator("option:checked")).ToHaveTextAsync("Agent");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Hinzufügen" })).ToBeVisibleAsync();
 
+        await navigation.GetByText("Verwaltung").ClickAsync();
         await navigation.GetByRole(AriaRole.Link, new() { Name = "API-Schlüssel" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Neuen Schlüssel erstellen" })).ToBeVisibleAsync();
     }

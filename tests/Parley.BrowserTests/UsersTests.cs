@@ -13,6 +13,7 @@ public sealed class UsersTests(BrowserFixture fixture)
         await using var adminContext = await fixture.NewContextAsync();
         var page = await adminContext.NewPageAsync();
         await BrowserFixture.SignInAsync(page, admin);
+        await page.GetByText("Administration").ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
 
         var email = $"new.agent.{Guid.NewGuid().ToString("N")[..8]}@example.test";
