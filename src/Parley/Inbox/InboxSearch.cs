@@ -3,18 +3,56 @@ using Parley.Data;
 
 namespace Parley.Inbox;
 
-/// <summary>Which conversations a search term finds: by the contact's name or by the text of a message (case-insensitive).</summary>
+/// <summary>
+/// Which conversations a search term finds, case-insensitively: by the contact's name (display or
+/// WhatsApp profile name), by the customer ID, or by the text of a text message or note. Terms of three
+/// characters or more use the trigram indexes of migration 0018 (FTS5 on SQLite, pg_trgm on PostgreSQL);
+/// shorter ones scan. The raw SQL names the workspace itself (query filters do not reach into it).
+/// </summary>
 public static class InboxSearch
 {
     public static IQueryable<Guid> Matching(ParleyDb db, bool postgres, string term)
     {
-        var pattern = $"%{term.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_")}%";
-        var byName = postgres
-            ? db.Contacts.Where(k => EF.Functions.ILike(k.ProfileName!, pattern, "\\"))
-            : db.Contacts.Where(k => EF.Functions.Like(k.ProfileName, pattern, "\\"));
-        var byText = postgres
-            ? db.Messages.Where(m => (m.Type == "text" || m.Type == "note") && EF.Functions.ILike(m.Content, pattern, "\\"))
-            : db.Messages.Where(m => (m.Type == "text" || m.Type == "note") && EF.Functions.Like(m.Content, pattern, "\\"));
-        return db.Conversations.Where(c => byName.Any(k => k.Id == c.ContactId)).Select(c => c.Id).Union(byText.Select(m => m.ConversationId));
+        var workspaceId = db.CurrentWorkspaceId ?? Guid.Empty;
+        var customerId = term.Trim().ToUpperInvariant();
+        var byCustomerId = db.Contacts.Where(k => k.CustomerId == customerId).Select(k => k.Id);
+        IQueryable<Guid> byName, byText;
+        if (term.Length < 3)
+        {
+            var pattern = $"%{term.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_")}%";
+            byName = (postgres
+                ? db.Contacts.Where(k => EF.Functions.ILike(k.DisplayName ?? "", pattern, "\\") || EF.Functions.ILike(k.ProfileName ?? "", pattern, "\\"))
+                : db.Contacts.Where(k => EF.Functions.Like(k.DisplayName, pattern, "\\") || EF.Functions.Like(k.ProfileName, pattern, "\\"))).Select(k => k.Id);
+            byText = (postgres
+                ? db.Messages.Where(m => (m.Type == "text" || m.Type == "note") && EF.Functions.ILike(m.Content, pattern, "\\"))
+                : db.Messages.Where(m => (m.Type == "text" || m.Type == "note") && EF.Functions.Like(m.Content, pattern, "\\"))).Select(m => m.ConversationId);
+        }
+        else if (postgres)
+        {
+            var pattern = $"%{term.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_")}%";
+            byName = db.Database.SqlQuery<Guid>($"""
+                SELECT id AS "Value" FROM contacts
+                WHERE workspace_id = {workspaceId} AND (coalesce(display_name, '') || ' ' || coalesce(profile_name, '')) ILIKE {pattern}
+                """);
+            byText = db.Database.SqlQuery<Guid>($"""
+                SELECT conversation_id AS "Value" FROM messages
+                WHERE workspace_id = {workspaceId} AND type IN ('text', 'note') AND ((content::jsonb) ->> 'body') ILIKE {pattern}
+                """);
+        }
+        else
+        {
+            // An FTS5 string in double quotes matches itself anywhere (trigram tokenizer), quotes doubled.
+            var phrase = $"\"{term.Replace("\"", "\"\"")}\"";
+            byName = db.Database.SqlQuery<Guid>($"""
+                SELECT k.id AS "Value" FROM contact_search s JOIN contacts k ON k.rowid = s.rowid
+                WHERE contact_search MATCH {phrase} AND k.workspace_id = {workspaceId}
+                """);
+            byText = db.Database.SqlQuery<Guid>($"""
+                SELECT m.conversation_id AS "Value" FROM message_search s JOIN messages m ON m.rowid = s.rowid
+                WHERE message_search MATCH {phrase} AND m.workspace_id = {workspaceId}
+                """);
+        }
+
+        return db.Conversations.Where(c => byName.Contains(c.ContactId) || byCustomerId.Contains(c.ContactId)).Select(c => c.Id).Union(byText);
     }
 }

@@ -215,6 +215,27 @@ public sealed class InboxTests(ParleyAppFixture fixture) : IClassFixture<ParleyA
         Assert.Contains(conversation.ToString(), await browser.GetStringAsync($"/w/{workspace.Slug}/inbox?view=all&q=LIEFERUNG"), StringComparison.Ordinal);
         Assert.Contains(conversation.ToString(), await browser.GetStringAsync($"/w/{workspace.Slug}/inbox?view=all&q=100%25"), StringComparison.Ordinal);
         Assert.Contains("No conversation matches", await browser.GetStringAsync($"/w/{workspace.Slug}/inbox?view=all&q=Rechnung"), StringComparison.Ordinal);
+        Assert.Contains(conversation.ToString(), await browser.GetStringAsync($"/w/{workspace.Slug}/inbox?view=all&q=Qu"), StringComparison.Ordinal); // short: scans
+        Assert.Contains("No conversation matches", await browser.GetStringAsync($"/w/{workspace.Slug}/inbox?view=all&q=%22Lief%22%20OR%20x"), StringComparison.Ordinal);
+        var customerId = await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.Id == conversation)
+            .Join(db.Contacts.IgnoreQueryFilters(), c => c.ContactId, k => k.Id, (c, k) => k.CustomerId).SingleAsync());
+        Assert.Contains(conversation.ToString(), await browser.GetStringAsync($"/w/{workspace.Slug}/inbox?view=all&q={customerId.ToLowerInvariant()}"), StringComparison.Ordinal);
+
+        // A note is found by its text, and a message whose text changes is found by the new text only.
+        var path = $"/w/{workspace.Slug}/inbox/{conversation}";
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, path);
+        await browser.PostAsync($"{path}?handler=send", Form(token, ("text", "Kulanz genehmigt"), ("mode", "note"), ("clientKey", "s1")));
+        Assert.Contains(conversation.ToString(), await browser.GetStringAsync($"/w/{workspace.Slug}/inbox?view=all&q=kulanz"), StringComparison.Ordinal);
+        await App.WithDbAsync(async db => await db.Messages.IgnoreQueryFilters().Where(m => m.ConversationId == conversation && m.Type == "text")
+            .ExecuteUpdateAsync(u => u.SetProperty(m => m.Content, "{\"body\":\"Paket ist da\"}")));
+        Assert.Contains("No conversation matches", await browser.GetStringAsync($"/w/{workspace.Slug}/inbox?view=all&q=Lieferung"), StringComparison.Ordinal);
+        Assert.Contains(conversation.ToString(), await browser.GetStringAsync($"/w/{workspace.Slug}/inbox?view=all&q=paket%20ist"), StringComparison.Ordinal);
+
+        // Another workspace with the same words finds only its own conversation.
+        var (other, otherBrowser, otherConversation, _) = await CustomerWroteAsync("Paket ist da", "Zacharias Quell");
+        var found = await otherBrowser.GetStringAsync($"/w/{other.Slug}/inbox?view=all&q=paket%20ist");
+        Assert.Contains(otherConversation.ToString(), found, StringComparison.Ordinal);
+        Assert.DoesNotContain(conversation.ToString(), found, StringComparison.Ordinal);
     }
 
     [Fact]
