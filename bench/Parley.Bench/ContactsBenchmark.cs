@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Parley.Bench;
 
@@ -112,8 +111,9 @@ internal static class ContactsBenchmark
     /// <summary>Writes the contacts in the database itself (set-based SQL), the way they would look after imports and traffic.</summary>
     private static async Task FillAsync(DbConnection db, int contacts, Guid vip)
     {
-        var sqlite = db is SqliteConnection;
-        var workspace = Convert.ToString(await ScalarAsync(db, "SELECT id FROM workspaces WHERE slug = 'demo'"), CultureInfo.InvariantCulture)!;
+        var seed = new SqlSeed(db);
+        var sqlite = seed.Sqlite;
+        var workspace = Convert.ToString(await seed.ScalarAsync("SELECT id FROM workspaces WHERE slug = 'demo'"), CultureInfo.InvariantCulture)!;
         var attributes = new Dictionary<string, string>();
         await using (var command = db.CreateCommand())
         {
@@ -125,46 +125,27 @@ internal static class ContactsBenchmark
             }
         }
 
-        string Id(string n) => sqlite
-            ? $"printf('00000000-0000-7000-8000-%012X', {n})"
-            : $"('00000000-0000-7000-8000-' || lpad(to_hex({n}), 12, '0'))::uuid";
-        string Literal(string guid) => sqlite ? $"'{guid.ToUpperInvariant()}'" : $"'{guid}'::uuid";
-        var series = sqlite
-            ? $"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {contacts}) "
-            : "";
-        var from = sqlite ? "FROM s" : $"FROM generate_series(1, {contacts}) AS s(i)";
-        var customer = string.Concat(Enumerable.Range(0, 6).Select(d => sqlite
-            ? $" || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', (((i * 387420489 + 54321) % 1073741824) >> {25 - (5 * d)} & 31) + 1, 1)"
-            : $" || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((((i::bigint * 387420489 + 54321) % 1073741824) >> {25 - (5 * d)} & 31) + 1)::integer, 1)"));
-        var created = sqlite ? "'2026-01-01 00:00:00'" : "timestamptz '2026-01-01 00:00:00+00'";
+        var series = seed.Series(contacts);
+        var from = seed.From(contacts);
+        var created = seed.At("0");
         var lastInbound = sqlite
             ? "CASE WHEN i % 3 = 0 THEN strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || (i % 90) || ' days') END"
             : "CASE WHEN i % 3 = 0 THEN now() - make_interval(days => i % 90) END";
-        var ws = Literal(workspace);
+        var ws = seed.Literal(workspace);
         var cities = string.Join(" ", Cities.Select((c, n) => $"WHEN {n} THEN '{c}'"));
         var statements = new[]
         {
             $"{series}INSERT INTO contacts (id, workspace_id, customer_id, phone, wa_id, external_id, display_name, last_inbound_at, created_at, updated_at) " +
-                $"SELECT {Id("i")}, {ws}, 'C-'{customer}, '+49160' || (10000000 + i), '49160' || (10000000 + i), 'crm-' || i, 'Kunde ' || i, {lastInbound}, {created}, {created} {from}",
-            $"{series}INSERT INTO contact_attribute_values (contact_id, attribute_id, workspace_id, text_value) SELECT {Id("i")}, {Literal(attributes["city"])}, {ws}, CASE i % {Cities.Length} {cities} END {from}",
-            $"{series}INSERT INTO contact_attribute_values (contact_id, attribute_id, workspace_id, number_value) SELECT {Id("i")}, {Literal(attributes["age"])}, {ws}, 18 + (i % 70) {from}",
-            $"{series}INSERT INTO contact_attribute_values (contact_id, attribute_id, workspace_id, text_value) SELECT {Id("i")}, {Literal(attributes["tier"])}, {ws}, CASE i % 3 WHEN 0 THEN 'Gold' WHEN 1 THEN 'Silver' ELSE 'Bronze' END {from}",
-            $"{series}INSERT INTO contact_labels (contact_id, label_id, workspace_id) SELECT {Id("i")}, {Literal(vip.ToString())}, {ws} {from} WHERE i % 10 = 0",
+                $"SELECT {seed.Id("i")}, {ws}, {seed.CustomerId()}, '+49160' || (10000000 + i), '49160' || (10000000 + i), 'crm-' || i, 'Kunde ' || i, {lastInbound}, {created}, {created} {from}",
+            $"{series}INSERT INTO contact_attribute_values (contact_id, attribute_id, workspace_id, text_value) SELECT {seed.Id("i")}, {seed.Literal(attributes["city"])}, {ws}, CASE i % {Cities.Length} {cities} END {from}",
+            $"{series}INSERT INTO contact_attribute_values (contact_id, attribute_id, workspace_id, number_value) SELECT {seed.Id("i")}, {seed.Literal(attributes["age"])}, {ws}, 18 + (i % 70) {from}",
+            $"{series}INSERT INTO contact_attribute_values (contact_id, attribute_id, workspace_id, text_value) SELECT {seed.Id("i")}, {seed.Literal(attributes["tier"])}, {ws}, CASE i % 3 WHEN 0 THEN 'Gold' WHEN 1 THEN 'Silver' ELSE 'Bronze' END {from}",
+            $"{series}INSERT INTO contact_labels (contact_id, label_id, workspace_id) SELECT {seed.Id("i")}, {seed.Literal(vip.ToString())}, {ws} {from} WHERE i % 10 = 0",
             sqlite ? "PRAGMA optimize" : "ANALYZE",
         };
         foreach (var sql in statements)
         {
-            await using var command = db.CreateCommand();
-            command.CommandText = sql;
-            command.CommandTimeout = 600;
-            await command.ExecuteNonQueryAsync();
+            await seed.ExecuteAsync(sql);
         }
-    }
-
-    private static async Task<object?> ScalarAsync(DbConnection db, string sql)
-    {
-        await using var command = db.CreateCommand();
-        command.CommandText = sql;
-        return await command.ExecuteScalarAsync();
     }
 }

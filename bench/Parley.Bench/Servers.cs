@@ -51,6 +51,7 @@ internal sealed class ParleyServer : IDisposable
     private readonly DirectoryInfo data;
     private readonly string? postgres;
     private readonly Process? sandbox;
+    private Dictionary<string, string> environment = [];
 
     private ParleyServer(Process process, DirectoryInfo data, string? postgres, string url, Process? sandbox, string sandboxUrl)
     {
@@ -117,7 +118,7 @@ internal sealed class ParleyServer : IDisposable
         }
 
         var process = Start(typeof(Parley.Hosting.ParleyHost).Assembly.Location, environment, "--urls", $"http://127.0.0.1:{port}");
-        var server = new ParleyServer(process, data, postgres, $"http://127.0.0.1:{port}", sandbox, sandboxUrl);
+        var server = new ParleyServer(process, data, postgres, $"http://127.0.0.1:{port}", sandbox, sandboxUrl) { environment = environment };
         for (var i = 0; i < 300; i++)
         {
             try
@@ -146,6 +147,9 @@ internal sealed class ParleyServer : IDisposable
         server.Dispose();
         throw new InvalidOperationException("Parley did not start.");
     }
+
+    /// <summary>Runs a command of Parley's command line against this installation; returns its last line of output.</summary>
+    public Task<string> CommandAsync(params string[] args) => RunCommandAsync(environment, args);
 
     public async Task<SandboxNumber[]> SandboxNumbersAsync() =>
         (await Api.GetFromJsonAsync<SandboxNumber[]>(SandboxUrl + "/sandbox/api/numbers"))!;

@@ -72,7 +72,9 @@ public sealed class InboxQueries(ParleyDb db, WorkspaceContext workspace, Databa
                 c.LastInboundAt,
                 c.AwaitingReplySince,
                 c.SnoozedUntil,
-                Contact = db.Contacts.Where(k => k.Id == c.ContactId).Select(k => new { k.ProfileName, k.WaId }).First(),
+                // Scalar subqueries (one primary-key seek each): an object here would make EF rank every contact.
+                Name = db.Contacts.Where(k => k.Id == c.ContactId).Select(k => k.DisplayName ?? k.ProfileName).FirstOrDefault(),
+                WaId = db.Contacts.Where(k => k.Id == c.ContactId).Select(k => k.WaId).FirstOrDefault(),
                 Assignee = db.Users.Where(u => u.Id == c.AssigneeId).Select(u => u.DisplayName).FirstOrDefault(),
                 Team = db.Teams.Where(t => t.Id == c.TeamId).Select(t => t.Name).FirstOrDefault(),
             })
@@ -88,7 +90,7 @@ public sealed class InboxQueries(ParleyDb db, WorkspaceContext workspace, Databa
         {
             last.TryGetValue(r.Id, out var message);
             return new InboxRow(
-                r.Id, r.Contact.ProfileName, reveal ? r.Contact.WaId : null, r.Status, r.UnreadCount, r.LastMessageAt,
+                r.Id, r.Name, reveal ? r.WaId : null, r.Status, r.UnreadCount, r.LastMessageAt,
                 r.LastInboundAt + Conversation.ServiceWindow,
                 r.Status == ConversationStatus.Resolved ? null : r.AwaitingReplySince + target,
                 r.SnoozedUntil, r.Assignee, r.Team,
@@ -103,7 +105,11 @@ public sealed class InboxQueries(ParleyDb db, WorkspaceContext workspace, Databa
     public async Task<int> FirstResponseMinutesAsync(CancellationToken cancellationToken) =>
         await db.InboxSettings.Select(s => (int?)s.FirstResponseMinutes).FirstOrDefaultAsync(cancellationToken) ?? InboxSettings.DefaultFirstResponseMinutes;
 
-    /// <summary>The newest message of each conversation (one seek per conversation on its (conversation, created_at) index).</summary>
+    /// <summary>
+    /// The newest message of each conversation: first its id, a scalar subquery per conversation (one seek
+    /// on the <c>(conversation_id, created_at)</c> index each), then those messages by id. Asking for the
+    /// whole message in the subquery would make EF rank every message of the workspace instead.
+    /// </summary>
     private async Task<Dictionary<Guid, Message>> LastMessagesAsync(List<Guid> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0)
@@ -111,11 +117,12 @@ public sealed class InboxQueries(ParleyDb db, WorkspaceContext workspace, Databa
             return [];
         }
 
-        var messages = await db.Conversations.AsNoTracking().Where(c => ids.Contains(c.Id))
+        var lastIds = await db.Conversations.AsNoTracking().Where(c => ids.Contains(c.Id))
             .Select(c => db.Messages.Where(m => m.ConversationId == c.Id && m.Direction != MessageDirection.Internal)
-                .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).FirstOrDefault())
+                .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).Select(m => (Guid?)m.Id).FirstOrDefault())
             .ToListAsync(cancellationToken);
-        return messages.Where(m => m is not null).ToDictionary(m => m!.ConversationId, m => m!);
+        var wanted = lastIds.OfType<Guid>().ToList();
+        return await db.Messages.AsNoTracking().Where(m => wanted.Contains(m.Id)).ToDictionaryAsync(m => m.ConversationId, cancellationToken);
     }
 }
 

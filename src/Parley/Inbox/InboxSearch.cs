@@ -11,6 +11,13 @@ namespace Parley.Inbox;
 /// </summary>
 public static class InboxSearch
 {
+    /// <summary>
+    /// How many matching messages, newest first, a search looks at: a word in every tenth message would
+    /// otherwise make each search read a large part of the history. Older matches of such a word are left
+    /// out; a more specific term finds them.
+    /// </summary>
+    public const int MaxMessageMatches = 5000;
+
     public static IQueryable<Guid> Matching(ParleyDb db, bool postgres, string term)
     {
         var workspaceId = db.CurrentWorkspaceId ?? Guid.Empty;
@@ -47,9 +54,12 @@ public static class InboxSearch
                 SELECT k.id AS "Value" FROM contact_search s JOIN contacts k ON k.rowid = s.rowid
                 WHERE contact_search MATCH {phrase} AND k.workspace_id = {workspaceId}
                 """);
+            // Rowids grow with time, so the index hands out the newest matches first; the workspace's first
+            // MaxMessageMatches are taken (the join checks each match's workspace on the way).
             byText = db.Database.SqlQuery<Guid>($"""
                 SELECT m.conversation_id AS "Value" FROM message_search s JOIN messages m ON m.rowid = s.rowid
                 WHERE message_search MATCH {phrase} AND m.workspace_id = {workspaceId}
+                ORDER BY s.rowid DESC LIMIT {MaxMessageMatches}
                 """);
         }
 
