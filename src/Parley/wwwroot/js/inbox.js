@@ -30,15 +30,34 @@
     return running;
   }
 
+  // Reloads a part of the page from its data-refresh address: one request at a time, at most one every `spacing` ms,
+  // and a change that comes while one is under way gets a reload after it (never dropped).
+  const parts = new Map();
+  function refresh(id, spacing) {
+    const part = parts.get(id) ?? { busy: false, again: false };
+    parts.set(id, part);
+    if (part.busy) { part.again = true; return; }
+    part.busy = true;
+    (async () => {
+      do {
+        part.again = false;
+        const element = document.getElementById(id);
+        if (!element) break;
+        await htmx.ajax("GET", element.dataset.refresh, { target: element, swap: "outerHTML" });
+        if (spacing > 0) await new Promise(resolve => setTimeout(resolve, spacing));
+      } while (part.again);
+    })().catch(() => {}).finally(() => { part.busy = false; });
+  }
+
   async function apply(changes) {
     if (changes.length === 0) return;
     if (!conversation) {
-      htmx.trigger(document.body, "parley:changed");
+      refresh("conversation-list", 100);
       return;
     }
-    if (changes.some(c => c.conversationId !== conversation)) htmx.trigger(document.body, "parley:elsewhere"); // maybe a mention
+    if (changes.some(c => c.conversationId !== conversation)) refresh("mention-alert", 1000); // maybe a mention
     const here = changes.filter(c => c.conversationId === conversation);
-    if (here.some(c => !c.messageId)) htmx.trigger(document.body, "parley:state");
+    if (here.some(c => !c.messageId)) refresh("conversation-state", 0);
     const ids = [...new Set(here.filter(c => c.messageId).map(c => c.messageId))];
     if (ids.length > 0) await upsert(ids);
   }
