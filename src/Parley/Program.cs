@@ -6,6 +6,7 @@ using Parley.Hosting;
 using Parley.Identity;
 using Parley.Teams;
 using Parley.Inbox;
+using Parley.Privacy;
 using Parley.Web;
 
 return await ParleyHost.RunAsync(
@@ -19,6 +20,7 @@ return await ParleyHost.RunAsync(
         builder.AddTeams();
         builder.AddConsent();
         builder.AddContacts();
+        builder.AddPrivacy();
         builder.AddInbox();
         builder.AddWeb();
     },

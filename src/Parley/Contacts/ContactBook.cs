@@ -35,7 +35,7 @@ public sealed class ContactBook(ParleyDb db, WorkspaceContext workspace, AuditLo
 
     public IQueryable<Contact> Query(ContactQuery query)
     {
-        var contacts = db.Contacts.AsNoTracking();
+        var contacts = db.Contacts.AsNoTracking().Where(c => c.ErasedAt == null);
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var text = query.Search.Trim();
@@ -84,7 +84,7 @@ public sealed class ContactBook(ParleyDb db, WorkspaceContext workspace, AuditLo
     }
 
     public async Task<ContactView?> FindAsync(Guid id, CancellationToken cancellationToken) =>
-        await db.Contacts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancellationToken) is { } contact
+        await db.Contacts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id && c.ErasedAt == null, cancellationToken) is { } contact
             ? (await ViewsAsync([contact], cancellationToken))[0]
             : null;
 
@@ -123,7 +123,7 @@ public sealed class ContactBook(ParleyDb db, WorkspaceContext workspace, AuditLo
 
     public async Task<Outcome<ContactView>> UpdateAsync(Guid id, JsonObject? body, CancellationToken cancellationToken)
     {
-        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
+        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id && c.ErasedAt == null, cancellationToken);
         if (contact is null)
         {
             return OperationError.NotFound;
@@ -337,7 +337,7 @@ public sealed class ContactBook(ParleyDb db, WorkspaceContext workspace, AuditLo
     /// <summary>Adds and removes labels of one contact (label ids in <paramref name="add"/> and <paramref name="remove"/>).</summary>
     public async Task<Outcome<ContactView>> LabelAsync(Guid id, IReadOnlyList<Guid> add, IReadOnlyList<Guid> remove, CancellationToken cancellationToken)
     {
-        var contact = await db.Contacts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
+        var contact = await db.Contacts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id && c.ErasedAt == null, cancellationToken);
         if (contact is null)
         {
             return OperationError.NotFound;
@@ -364,7 +364,7 @@ public sealed class ContactBook(ParleyDb db, WorkspaceContext workspace, AuditLo
     /// <summary>The number of one contact, for a person allowed to see it; every reveal is in the audit log.</summary>
     public async Task<Outcome<RevealedPhone>> RevealAsync(Guid id, CancellationToken cancellationToken)
     {
-        var contact = await db.Contacts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
+        var contact = await db.Contacts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id && c.ErasedAt == null, cancellationToken);
         if (contact is null)
         {
             return OperationError.NotFound;
@@ -378,24 +378,5 @@ public sealed class ContactBook(ParleyDb db, WorkspaceContext workspace, AuditLo
         audit.Add("contact.phone_revealed", "contact", contact.Id, contact.CustomerId);
         await db.SaveChangesAsync(cancellationToken);
         return new RevealedPhone(contact.Id, contact.CustomerId, contact.Phone, contact.WaId);
-    }
-
-    /// <summary>
-    /// Deletes the contact with its conversations, messages, labels, list memberships and attribute
-    /// values (cascades). A plain delete: erasure with a receipt and the media files comes with the
-    /// data-subject requests.
-    /// </summary>
-    public async Task<OperationError?> DeleteAsync(Guid id, CancellationToken cancellationToken)
-    {
-        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
-        if (contact is null)
-        {
-            return OperationError.NotFound;
-        }
-
-        db.Contacts.Remove(contact);
-        audit.Add("contact.deleted", "contact", contact.Id, contact.CustomerId);
-        await db.SaveChangesAsync(cancellationToken);
-        return null;
     }
 }

@@ -217,7 +217,7 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
         var found = new List<Contact>();
         if (customerIds.Count > 0)
         {
-            found.AddRange(await db.Contacts.AsNoTracking().Where(c => customerIds.Contains(c.CustomerId)).ToListAsync(cancellationToken));
+            found.AddRange(await db.Contacts.AsNoTracking().Where(c => customerIds.Contains(c.CustomerId) && c.ErasedAt == null).ToListAsync(cancellationToken));
         }
 
         if (externalIds.Count > 0)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Parley.Identity;
+using Parley.Privacy;
 using Parley.Inbox;
 using Parley.Web;
 
@@ -26,7 +27,7 @@ public static class ContactsApi
         contacts.MapPatch("/{id:guid}", UpdateAsync).RequirePermission(Permission.ManageContacts)
             .WithDescription("The fields given change (null clears); attributes given change, others stay.");
         contacts.MapDelete("/{id:guid}", DeleteAsync).RequirePermission(Permission.DeleteContacts)
-            .WithDescription("Deletes the contact with its conversations and messages.");
+            .WithDescription("Erases the person (DSGVO Art. 17): personal data, message content, media and consent records go; content-free conversation and message records stay for the statistics; the audit log keeps a receipt.");
         contacts.MapGet("/{id:guid}/labels", LabelsAsync);
         contacts.MapPost("/{id:guid}/labels", ChangeLabelsAsync).RequirePermission(Permission.ManageContacts)
             .WithDescription("{\"add\":[label ids],\"remove\":[label ids]}");
@@ -84,8 +85,8 @@ public static class ContactsApi
         return updated.Error is { } error ? ApiProblems.From(error) : TypedResults.Ok(updated.Value);
     }
 
-    private static async Task<IResult> DeleteAsync(Guid id, ContactBook book, CancellationToken ct) =>
-        await book.DeleteAsync(id, ct) is { } error ? ApiProblems.From(error) : TypedResults.NoContent();
+    private static async Task<IResult> DeleteAsync(Guid id, ContactErasure erasure, CancellationToken ct) =>
+        await erasure.EraseAsync(id, ct) is { } error ? ApiProblems.From(error) : TypedResults.NoContent();
 
     private static async Task<Results<Ok<IReadOnlyList<LabelView>>, NotFound>> LabelsAsync(Guid id, ContactBook book, CancellationToken ct) =>
         await book.FindAsync(id, ct) is { } contact ? TypedResults.Ok(contact.Labels) : TypedResults.NotFound();

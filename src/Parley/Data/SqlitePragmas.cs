@@ -9,13 +9,14 @@ namespace Parley.Data;
 /// the writer, is a property of the file and is set once by the migrator (<see cref="WriteAheadLog"/>).
 /// busy_timeout makes a writer wait instead of failing while
 /// another holds the lock; synchronous=FULL makes every commit durable before it returns (the intake
-/// acknowledges webhooks only after a commit, so a power cut must not undo one).
+/// acknowledges webhooks only after a commit, so a power cut must not undo one); secure_delete overwrites
+/// deleted content with zeros, so an erased person's text does not linger in free pages.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public const string WriteAheadLog = "PRAGMA journal_mode=WAL;";
 
-    private const string Pragmas = "PRAGMA busy_timeout=10000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+    private const string Pragmas = "PRAGMA busy_timeout=10000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;";
 
     public static void Apply(SqliteConnection connection)
     {

@@ -31,6 +31,9 @@ public sealed class Contact
     public DateTime? LastInboundAt { get; set; }
     public required DateTime CreatedAt { get; init; }
     public required DateTime UpdatedAt { get; set; }
+
+    /// <summary>Set when the person was erased: the row is a tombstone without personal data (see <c>ContactErasure</c>).</summary>
+    public DateTime? ErasedAt { get; set; }
 }
 
 internal sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>

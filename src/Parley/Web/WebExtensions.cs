@@ -7,6 +7,7 @@ using Parley.Consent;
 using Parley.Contacts;
 using Parley.Identity;
 using Parley.Inbox;
+using Parley.Privacy;
 using Parley.Teams;
 
 namespace Parley.Web;
@@ -79,6 +80,7 @@ public static class WebExtensions
         api.MapConsentApi();
         api.MapContactsApi();
         api.MapContactSetsApi();
+        api.MapPrivacyApi();
         return app;
     }
 

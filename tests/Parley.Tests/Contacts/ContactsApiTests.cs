@@ -164,7 +164,7 @@ public sealed class ContactsApiTests(ParleyAppFixture fixture) : IClassFixture<P
     }
 
     [Fact]
-    public async Task Delete_RemovesTheContact_IsAudited_AndNeedsThePermission()
+    public async Task Delete_ErasesTheContact_IsAudited_AndNeedsThePermission()
     {
         var workspace = await App.CreateWorkspaceAsync();
         var api = App.Api(workspace.AdminKey);
@@ -179,7 +179,9 @@ public sealed class ContactsApiTests(ParleyAppFixture fixture) : IClassFixture<P
         Assert.Equal(HttpStatusCode.NoContent, byAdmin.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/v1/contacts/{id}")).StatusCode);
         var audit = await api.GetStringAsync("/api/v1/audit-log");
-        Assert.Contains("contact.deleted", audit, StringComparison.Ordinal);
+        Assert.Contains("contact.erased", audit, StringComparison.Ordinal);
         Assert.Contains(contact.GetProperty("customerId").GetString()!, audit, StringComparison.Ordinal);
+        var again = await api.CreateContactAsync(new { externalId = "gone" }); // the tombstone holds nothing that could clash
+        Assert.NotEqual(contact.GetProperty("customerId").GetString(), again.GetProperty("customerId").GetString());
     }
 }
