@@ -21,6 +21,24 @@ public sealed class DataSubjectExport(ParleyDb db, ContactBook book, MediaStore 
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>Sends the archive as a download (built in a temporary file first); false when there is no such contact.</summary>
+    public async Task<bool> RespondAsync(Guid contactId, HttpResponse response, CancellationToken cancellationToken)
+    {
+        await using var buffer = new FileStream(
+            Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        if (await WriteAsync(contactId, buffer, cancellationToken) is not { } customerId)
+        {
+            return false;
+        }
+
+        buffer.Position = 0;
+        response.ContentType = "application/zip";
+        response.Headers.ContentDisposition = $"attachment; filename=\"parley-{customerId}.zip\"";
+        response.ContentLength = buffer.Length;
+        await buffer.CopyToAsync(response.Body, cancellationToken);
+        return true;
+    }
+
     /// <summary>Writes the archive to <paramref name="destination"/>; returns the customer ID, or null when there is no such contact.</summary>
     public async Task<string?> WriteAsync(Guid contactId, Stream destination, CancellationToken cancellationToken)
     {

@@ -14,20 +14,6 @@ public static class PrivacyApi
         return api;
     }
 
-    private static async Task<IResult> ExportAsync(Guid id, HttpContext http, DataSubjectExport export, CancellationToken ct)
-    {
-        await using var buffer = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        var customerId = await export.WriteAsync(id, buffer, ct);
-        if (customerId is null)
-        {
-            return TypedResults.NotFound();
-        }
-
-        buffer.Position = 0;
-        http.Response.ContentType = "application/zip";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"parley-{customerId}.zip\"";
-        http.Response.ContentLength = buffer.Length;
-        await buffer.CopyToAsync(http.Response.Body, ct);
-        return TypedResults.Empty;
-    }
+    private static async Task<IResult> ExportAsync(Guid id, HttpContext http, DataSubjectExport export, CancellationToken ct) =>
+        await export.RespondAsync(id, http.Response, ct) ? TypedResults.Empty : TypedResults.NotFound();
 }

@@ -124,6 +124,37 @@ public sealed class DataSubjectTests
         }
     }
 
+    [Fact]
+    public async Task ContactPage_DownloadsTheArchive_AndErasesOnlyWithTheCustomerIdTyped()
+    {
+        await using var app = new ParleyApp();
+        await app.InitializeAsync();
+        var customer = await app.SandboxCustomerAsync("Bitte alles löschen");
+        var browser = app.Browser();
+        await ParleyApp.SignInAsync(browser, customer.Workspace.Owner.Email, customer.Workspace.Owner.Password);
+        var path = $"/w/{customer.Workspace.Slug}/contacts/{customer.ContactId}";
+        var customerId = (await app.Api(customer.Workspace.AdminKey).GetFromJsonAsync<JsonElement>($"/api/v1/contacts/{customer.ContactId}")).GetProperty("customerId").GetString()!;
+
+        var archive = await browser.GetAsync($"{path}?handler=export");
+        Assert.Equal("application/zip", archive.Content.Headers.ContentType?.MediaType);
+        using (var zip = new ZipArchive(await archive.Content.ReadAsStreamAsync()))
+        {
+            Assert.NotNull(zip.GetEntry("contact.json"));
+        }
+
+        var token = await ParleyApp.AntiforgeryTokenAsync(browser, path);
+        var wrong = await browser.PostAsync($"{path}?handler=erase", Form(token, ("confirm", "C-000000")));
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Contains("Type the customer ID shown above", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var erased = await browser.PostAsync($"{path}?handler=erase", Form(token, ("confirm", customerId.ToLowerInvariant())));
+        Assert.Equal(HttpStatusCode.Redirect, erased.StatusCode);
+        Assert.Contains($"{customerId} has been erased", await browser.GetStringAsync(erased.Headers.Location!.OriginalString), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync(path)).StatusCode);
+    }
+
+    private static FormUrlEncodedContent Form(string token, params (string Name, string Value)[] fields) =>
+        new(fields.Select(f => KeyValuePair.Create(f.Name, f.Value)).Append(KeyValuePair.Create("__RequestVerificationToken", token)));
+
     private static Task<string> CountsAsync(ParleyApp app, Guid conversationId) => app.WithDbAsync(async db =>
     {
         var messages = await db.Messages.IgnoreQueryFilters().Where(m => m.ConversationId == conversationId)

@@ -5,13 +5,15 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Parley.Data;
 using Parley.Identity;
+using Parley.Privacy;
 
 namespace Parley.Contacts.Pages;
 
 public sealed record ConversationLine(Guid Id, string Number, Parley.Inbox.ConversationStatus Status, DateTime LastMessageAt);
 
 [Authorize(Policy = nameof(Permission.ViewContacts))]
-public sealed class ContactPageModel(ContactBook book, ContactSets sets, ContactMerge merge, ParleyDb db, WorkspaceContext workspace) : PageModel
+public sealed class ContactPageModel(
+    ContactBook book, ContactSets sets, ContactMerge merge, DataSubjectExport export, ContactErasure erasure, ParleyDb db, WorkspaceContext workspace) : PageModel
 {
     public ContactView Contact { get; private set; } = null!;
     public IReadOnlyList<AttributeView> Attributes { get; private set; } = [];
@@ -21,6 +23,41 @@ public sealed class ContactPageModel(ContactBook book, ContactSets sets, Contact
     public string? Error { get; private set; }
     public string? Saved { get; private set; }
     public bool MayRevealPhones => book.MayRevealPhones;
+    public bool MayErase => workspace.Can(Permission.DeleteContacts);
+
+    /// <summary>Everything about the person as a zip (data-subject access request); needs the phone-reveal permission.</summary>
+    public async Task<IActionResult> OnGetExportAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (!MayRevealPhones)
+        {
+            return Forbid();
+        }
+
+        return await export.RespondAsync(id, Response, cancellationToken) ? new EmptyResult() : NotFound();
+    }
+
+    /// <summary>Erases the person once the customer ID has been typed as confirmation.</summary>
+    public async Task<IActionResult> OnPostEraseAsync(Guid id, string? confirm, CancellationToken cancellationToken)
+    {
+        if (!MayErase)
+        {
+            return Forbid();
+        }
+
+        if (!await LoadAsync(id, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        if (CustomerIds.Normalise(confirm) != Contact.CustomerId)
+        {
+            Error = "Type the customer ID shown above to confirm the erasure.";
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        return await erasure.EraseAsync(id, cancellationToken) is null ? Redirect($"/w/{workspace.Slug}/contacts?erased={Contact.CustomerId}") : NotFound();
+    }
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken) =>
         await LoadAsync(id, cancellationToken) ? Page() : NotFound();
