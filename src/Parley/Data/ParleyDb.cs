@@ -73,6 +73,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<Label> Labels => Set<Label>();
     public DbSet<ContactLabel> ContactLabels => Set<ContactLabel>();
     public DbSet<ConversationLabel> ConversationLabels => Set<ConversationLabel>();
+    public DbSet<Privacy.RetentionRules> RetentionRules => Set<Privacy.RetentionRules>();
     public DbSet<ContactList> ContactLists => Set<ContactList>();
     public DbSet<ContactListMember> ContactListMembers => Set<ContactListMember>();
     public DbSet<Segment> Segments => Set<Segment>();
@@ -111,6 +112,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<Label>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ContactLabel>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConversationLabel>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Privacy.RetentionRules>().HasQueryFilter(r => r.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ContactList>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ContactListMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Segment>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);

@@ -53,6 +53,9 @@ public enum Permission
 
     /// <summary>Inbox settings: the first-response target and canned replies.</summary>
     ManageInbox,
+
+    /// <summary>Retention rules: how long message content, media, resolved conversations and the audit log are kept.</summary>
+    ManageRetention,
 }
 
 public static class Roles
@@ -62,7 +65,7 @@ public static class Roles
     private static readonly Dictionary<Role, HashSet<Permission>> Grants = new()
     {
         [Role.Owner] = [.. Enum.GetValues<Permission>()],
-        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.DeleteContacts, Permission.ViewConsent, Permission.RecordConsent, Permission.ManageConsent, Permission.ManageTeams, Permission.ManageInbox],
+        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.DeleteContacts, Permission.ViewConsent, Permission.RecordConsent, Permission.ManageConsent, Permission.ManageTeams, Permission.ManageInbox, Permission.ManageRetention],
         [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.ViewConsent, Permission.RecordConsent],
         [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ViewConsent, Permission.RecordConsent],
         [Role.Marketer] = [Permission.ViewWorkspace, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.ViewConsent],

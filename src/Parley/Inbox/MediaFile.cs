@@ -8,6 +8,9 @@ public enum MediaState
     Pending,
     Stored,
     Failed,
+
+    /// <summary>The file was deleted by the workspace's retention rules; the row says so on the message.</summary>
+    Expired,
 }
 
 /// <summary>

@@ -4,8 +4,14 @@ public static class PrivacyExtensions
 {
     public static WebApplicationBuilder AddPrivacy(this WebApplicationBuilder builder)
     {
-        builder.Services.AddScoped<DataSubjectExport>();
-        builder.Services.AddScoped<ContactErasure>();
+        var services = builder.Services;
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section);
+        services.AddScoped<DataSubjectExport>();
+        services.AddScoped<ContactErasure>();
+        services.AddScoped<Retention>();
+        services.AddScoped<RetentionSweep>();
+        services.AddSingleton<RetentionJob>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionJob>());
         return builder;
     }
 }
