@@ -25,44 +25,73 @@ public abstract record SegmentCondition
     /// <summary>
     /// The condition as a predicate over contacts, for EF to translate into one query. Conditions on other
     /// tables are uncorrelated <c>contact_id IN (SELECT …)</c>: both databases evaluate such a subquery once
-    /// (a hashed subplan, an ephemeral index) however the conditions are combined with or and not.
+    /// (a hashed subplan, an ephemeral index) however the conditions are combined with or and not. With
+    /// <paramref name="correlated"/> they are <c>EXISTS (… WHERE contact_id = c.id)</c> instead: SQLite,
+    /// which materialises every IN list it cannot drive from, checks those per candidate on the primary
+    /// key (see <see cref="AllCondition"/>).
     /// </summary>
-    public abstract Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now);
+    public abstract Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false);
+
+    /// <summary>
+    /// A condition that names a set of contacts by equality on an index (an attribute value, a label, a
+    /// list, a consent state): usually a small part of all contacts, good to start from. (Counting each set
+    /// first to find the smallest cost more than it saved on a million contacts.)
+    /// </summary>
+    public virtual bool Drives => false;
 }
 
+/// <summary>
+/// Every condition. On SQLite the first condition that names a set by equality on an index stays an <c>IN</c>, which
+/// SQLite drives the query from (index → contact by primary key), and the others become correlated
+/// checks of each candidate; with several uncorrelated <c>IN</c>s SQLite would build a temporary index of
+/// every other set first (seconds for a million contacts). PostgreSQL hashes each set once and keeps the IN form.
+/// </summary>
 public sealed record AllCondition(IReadOnlyList<SegmentCondition> Conditions) : SegmentCondition
 {
-    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now) =>
-        Conditions.Select(c => c.ToPredicate(db, now)).Aggregate(Predicates.True, Predicates.And);
+    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
+    {
+        var driver = correlated || !db.Database.IsSqlite() ? null : Conditions.FirstOrDefault(c => c.Drives);
+        return Conditions.Select(c => c.ToPredicate(db, now, correlated || (driver is not null && c != driver))).Aggregate(Predicates.True, Predicates.And);
+    }
 }
 
 public sealed record AnyCondition(IReadOnlyList<SegmentCondition> Conditions) : SegmentCondition
 {
-    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now) =>
-        Conditions.Count == 0 ? Predicates.True : Conditions.Select(c => c.ToPredicate(db, now)).Aggregate(Predicates.Or);
+
+    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false) =>
+        Conditions.Count == 0 ? Predicates.True : Conditions.Select(c => c.ToPredicate(db, now, correlated)).Aggregate(Predicates.Or);
 }
 
 public sealed record NotCondition(SegmentCondition Condition) : SegmentCondition
 {
-    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now) => Predicates.Not(Condition.ToPredicate(db, now));
+    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false) =>
+        Predicates.Not(Condition.ToPredicate(db, now, correlated));
 }
 
 public sealed record LabelCondition(Guid LabelId, bool Has) : SegmentCondition
 {
-    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now)
+    public override bool Drives => Has;
+
+    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
     {
         var id = LabelId;
-        Expression<Func<Contact, bool>> has = c => db.ContactLabels.Where(l => l.LabelId == id).Select(l => l.ContactId).Contains(c.Id);
+        Expression<Func<Contact, bool>> has = correlated
+            ? c => db.ContactLabels.Any(l => l.ContactId == c.Id && l.LabelId == id)
+            : c => db.ContactLabels.Where(l => l.LabelId == id).Select(l => l.ContactId).Contains(c.Id);
         return Has ? has : Predicates.Not(has);
     }
 }
 
 public sealed record ListCondition(Guid ListId, bool Member) : SegmentCondition
 {
-    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now)
+    public override bool Drives => Member;
+
+    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
     {
         var id = ListId;
-        Expression<Func<Contact, bool>> member = c => db.ContactListMembers.Where(m => m.ListId == id).Select(m => m.ContactId).Contains(c.Id);
+        Expression<Func<Contact, bool>> member = correlated
+            ? c => db.ContactListMembers.Any(m => m.ContactId == c.Id && m.ListId == id)
+            : c => db.ContactListMembers.Where(m => m.ListId == id).Select(m => m.ContactId).Contains(c.Id);
         return Member ? member : Predicates.Not(member);
     }
 }
@@ -73,23 +102,29 @@ public sealed record ListCondition(Guid ListId, bool Member) : SegmentCondition
 /// </summary>
 public sealed record ConsentCondition(string Purpose, string Op) : SegmentCondition
 {
-    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now)
+    public override bool Drives => Op != "unknown";
+
+    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
     {
         var purpose = Purpose;
         if (Op == "unknown")
         {
-            return c => !db.ConsentStates.Where(s => s.Purpose == purpose).Select(s => s.ContactId).Contains(c.Id);
+            return correlated
+                ? c => !db.ConsentStates.Any(s => s.ContactId == c.Id && s.Purpose == purpose)
+                : c => !db.ConsentStates.Where(s => s.Purpose == purpose).Select(s => s.ContactId).Contains(c.Id);
         }
 
         var granted = Op == "granted";
-        return c => db.ConsentStates.Where(s => s.Purpose == purpose && s.Granted == granted).Select(s => s.ContactId).Contains(c.Id);
+        return correlated
+            ? c => db.ConsentStates.Any(s => s.ContactId == c.Id && s.Purpose == purpose && s.Granted == granted)
+            : c => db.ConsentStates.Where(s => s.Purpose == purpose && s.Granted == granted).Select(s => s.ContactId).Contains(c.Id);
     }
 }
 
 /// <summary>Activity: the customer's latest own message, or when the contact was created.</summary>
 public sealed record ActivityCondition(bool LastInbound, string Op, int? Days, DateTime? At) : SegmentCondition
 {
-    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now)
+    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
     {
         var bound = Days is { } days ? now.AddDays(-days) : At ?? now;
         if (LastInbound)
@@ -108,25 +143,38 @@ public sealed record ActivityCondition(bool LastInbound, string Op, int? Days, D
 
 public sealed record AttributeCondition(AttributeDefinition Attribute, string Op, IReadOnlyList<TypedValue> Values) : SegmentCondition
 {
-    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now)
+    /// <summary>Equality on an indexed value; a range, "exists" or "contains" may match most contacts.</summary>
+    public override bool Drives => Op is "eq" or "in";
+
+    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
     {
         var id = Attribute.Id;
         if (Op is "exists" or "missing")
         {
-            Expression<Func<Contact, bool>> exists = c => db.ContactAttributeValues.Where(v => v.AttributeId == id).Select(v => v.ContactId).Contains(c.Id);
+            Expression<Func<Contact, bool>> exists = correlated
+                ? c => db.ContactAttributeValues.Any(v => v.ContactId == c.Id && v.AttributeId == id)
+                : c => db.ContactAttributeValues.Where(v => v.AttributeId == id).Select(v => v.ContactId).Contains(c.Id);
             return Op == "exists" ? exists : Predicates.Not(exists);
         }
 
         if (Op == "ne")
         {
-            return Predicates.Not((this with { Op = "eq" }).ToPredicate(db, now));
+            return Predicates.Not((this with { Op = "eq" }).ToPredicate(db, now, correlated));
         }
 
+        Expression<Func<Contact, bool>> template = correlated
+            ? c => db.ContactAttributeValues.Any(v => v.ContactId == c.Id && v.AttributeId == id)
+            : c => db.ContactAttributeValues.Where(v => v.AttributeId == id).Select(v => v.ContactId).Contains(c.Id);
+        return Predicates.WithValueFilter(template, Match());
+    }
+
+    private Expression<Func<ContactAttributeValue, bool>> Match()
+    {
         var value = Values.Count > 0 ? Values[0] : new TypedValue(null, null, null, null);
         var (text, number, date, flag) = (value.Text, value.Number, value.Date, value.Bool);
         var texts = Values.Select(v => v.Text).ToList();
         var needle = text?.ToLowerInvariant() ?? "";
-        Expression<Func<ContactAttributeValue, bool>> match = (Attribute.Type, Op) switch
+        return (Attribute.Type, Op) switch
         {
             (AttributeType.Number, "eq") => v => v.NumberValue == number,
             (AttributeType.Number, "lt") => v => v.NumberValue < number,
@@ -145,9 +193,6 @@ public sealed record AttributeCondition(AttributeDefinition Attribute, string Op
             (_, "in") => v => texts.Contains(v.TextValue),
             _ => v => v.TextValue == text,
         };
-
-        Expression<Func<Contact, bool>> template = c => db.ContactAttributeValues.Where(v => v.AttributeId == id).Select(v => v.ContactId).Contains(c.Id);
-        return Predicates.WithValueFilter(template, match);
     }
 }
 
