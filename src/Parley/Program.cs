@@ -7,6 +7,7 @@ using Parley.Identity;
 using Parley.Teams;
 using Parley.Inbox;
 using Parley.Privacy;
+using Parley.Templates;
 using Parley.Web;
 
 return await ParleyHost.RunAsync(
@@ -21,6 +22,7 @@ return await ParleyHost.RunAsync(
         builder.AddConsent();
         builder.AddContacts();
         builder.AddPrivacy();
+        builder.AddTemplates();
         builder.AddInbox();
         builder.AddWeb();
     },

@@ -74,6 +74,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<ContactLabel> ContactLabels => Set<ContactLabel>();
     public DbSet<ConversationLabel> ConversationLabels => Set<ConversationLabel>();
     public DbSet<Privacy.RetentionRules> RetentionRules => Set<Privacy.RetentionRules>();
+    public DbSet<Templates.WhatsAppTemplate> WhatsAppTemplates => Set<Templates.WhatsAppTemplate>();
     public DbSet<ContactList> ContactLists => Set<ContactList>();
     public DbSet<ContactListMember> ContactListMembers => Set<ContactListMember>();
     public DbSet<Segment> Segments => Set<Segment>();
@@ -113,6 +114,7 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<ContactLabel>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConversationLabel>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Privacy.RetentionRules>().HasQueryFilter(r => r.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Templates.WhatsAppTemplate>().HasQueryFilter(t => t.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ContactList>().HasQueryFilter(l => l.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ContactListMember>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Segment>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
-using Parley.Channels.WhatsApp;
 using Parley.Data;
+using Parley.Templates;
 
 namespace Parley.Inbox;
 
@@ -37,21 +37,34 @@ public sealed record TemplateChoice(string Name, string Language, string Categor
 }
 
 /// <summary>
-/// Fetches the approved templates of a conversation's WhatsApp number from the Graph API (its WABA's
-/// <c>message_templates</c>); a template store in Parley will replace the lookup.
+/// The approved templates of a conversation's WhatsApp number, from Parley's template store (its WABA's
+/// templates); a WABA the store has never seen is synced first.
 /// </summary>
-public sealed partial class TemplateChoices(ParleyDb db, GraphClient graph)
+public sealed partial class TemplateChoices(ParleyDb db, TemplateStore store)
 {
+    /// <summary>The choices, or null when WhatsApp could not be asked for a WABA the store does not know yet.</summary>
     public async Task<IReadOnlyList<TemplateChoice>?> ForConversationAsync(Guid conversationId, CancellationToken cancellationToken)
     {
-        var number = await db.Conversations.Where(c => c.Id == conversationId)
-            .Join(db.WhatsAppNumbers, c => c.WhatsAppNumberId, n => n.Id, (c, n) => n).FirstOrDefaultAsync(cancellationToken);
-        if (number is null || await graph.ApprovedTemplatesAsync(number, cancellationToken) is not { } data)
+        var wabaId = await db.Conversations.Where(c => c.Id == conversationId)
+            .Join(db.WhatsAppNumbers, c => c.WhatsAppNumberId, n => n.Id, (c, n) => n.WabaId).FirstOrDefaultAsync(cancellationToken);
+        if (wabaId is null)
         {
             return null;
         }
 
-        return [.. data.OfType<JsonObject>().Where(t => Text(t, "status") == "APPROVED").Select(Choice).OrderBy(t => t.Name, StringComparer.Ordinal)];
+        if (!await db.WhatsAppTemplates.AnyAsync(t => t.WabaId == wabaId, cancellationToken) && (await store.SyncAsync(cancellationToken, wabaId)).Error is not null)
+        {
+            return null;
+        }
+
+        var approved = await db.WhatsAppTemplates.AsNoTracking().Where(t => t.WabaId == wabaId && t.Status == "APPROVED").ToListAsync(cancellationToken);
+        return [.. approved.Select(t => Choice(new JsonObject
+        {
+            ["name"] = t.Name,
+            ["language"] = t.Language,
+            ["category"] = t.Category,
+            ["components"] = JsonNode.Parse(t.Components),
+        })).OrderBy(t => t.Name, StringComparer.Ordinal)];
     }
 
     private static TemplateChoice Choice(JsonObject template)

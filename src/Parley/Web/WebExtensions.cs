@@ -8,6 +8,7 @@ using Parley.Contacts;
 using Parley.Identity;
 using Parley.Inbox;
 using Parley.Privacy;
+using Parley.Templates;
 using Parley.Teams;
 
 namespace Parley.Web;
@@ -81,6 +82,7 @@ public static class WebExtensions
         api.MapContactsApi();
         api.MapContactSetsApi();
         api.MapPrivacyApi();
+        api.MapTemplatesApi();
         return app;
     }
 

@@ -150,7 +150,7 @@ public sealed class WebhookFixtureTests
         });
     }
 
-    private static string FixtureDirectory()
+    internal static string FixtureDirectory()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !Directory.Exists(Path.Combine(directory.FullName, "shared", "reference", "whatsapp-fixtures")))

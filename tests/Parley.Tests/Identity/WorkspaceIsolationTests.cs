@@ -54,6 +54,15 @@ public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFi
             ["media"] = media.Id,
             ["teams"] = await App.CreateTeamAsync(a, "Isolation"),
             ["agents"] = a.Owner.Id,
+            ["templates"] = await App.WithDbAsync(async db =>
+            {
+                var workspaceId = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+                    Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.WhatsAppNumbers).Where(n => n.Id == numberId).Select(n => n.WorkspaceId));
+                var template = new Parley.Templates.WhatsAppTemplate { WorkspaceId = workspaceId, WabaId = "1", Name = "iso", Language = "de", Status = "APPROVED", UpdatedAt = App.Clock.GetUtcNow().UtcDateTime };
+                db.WhatsAppTemplates.Add(template);
+                await db.SaveChangesAsync();
+                return template.Id;
+            }),
         };
 
         var routes = ApiRoutes().Where(r => r.Pattern.Contains("{id", StringComparison.Ordinal)).ToList();

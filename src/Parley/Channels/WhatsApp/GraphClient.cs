@@ -67,24 +67,13 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
     }
 
     /// <summary>
-    /// The WABA's approved templates (<c>GET /{waba-id}/message_templates</c>, first 100), or null when
-    /// WhatsApp cannot be asked right now.
+    /// One page of the WABA's templates (<c>GET /{waba-id}/message_templates</c>, 100 a page): Meta's
+    /// answer with <c>data</c> and <c>paging.cursors.after</c>.
     /// </summary>
-    public async Task<JsonArray?> ApprovedTemplatesAsync(WhatsAppNumber number, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get,
-            $"{address.BaseUrl()}/{options.Value.GraphVersion}/{number.WabaId}/message_templates?status=APPROVED&limit=100&fields=name,language,status,category,components");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secrets.Unprotect(number.AccessTokenProtected));
-        try
-        {
-            using var response = await http.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
-            return response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken) is { } body ? body["data"] as JsonArray : null;
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
+    public Task<GraphResult> TemplatesAsync(WhatsAppNumber number, string? after, CancellationToken cancellationToken) =>
+        SendAsync(number, number.WabaId, HttpMethod.Get,
+            "message_templates?limit=100&fields=id,name,language,status,category,components,quality_score,rejected_reason" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}"),
+            null, body => body is JsonObject page && page["data"] is JsonArray ? new GraphAnswered((JsonObject)page.DeepClone()) : null, cancellationToken);
 
     /// <summary>Streams a media URL (it needs the same bearer token) into <paramref name="destination"/>.</summary>
     public async Task DownloadAsync(WhatsAppNumber number, string url, Stream destination, CancellationToken cancellationToken)
@@ -119,7 +108,7 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
 
     /// <summary>The number's business profile (<c>GET /{phone-number-id}/whatsapp_business_profile</c>): the profile object itself.</summary>
     public Task<GraphResult> GetBusinessProfileAsync(WhatsAppNumber number, CancellationToken cancellationToken) =>
-        SendAsync(number, HttpMethod.Get, "whatsapp_business_profile?fields=about,address,description,email,profile_picture_url,websites,vertical", null, body =>
+        SendAsync(number, number.PhoneNumberId, HttpMethod.Get, "whatsapp_business_profile?fields=about,address,description,email,profile_picture_url,websites,vertical", null, body =>
             // Meta answers {"data":[{…profile…}]}; its OpenAPI description nests it as {"data":[{"business_profile":{…}}]}.
             body?["data"]?[0] is JsonObject first ? new GraphAnswered((JsonObject)(first["business_profile"] as JsonObject ?? first).DeepClone()) : null, cancellationToken);
 
@@ -134,11 +123,13 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
 
     /// <summary>POSTs to an edge of the number; <paramref name="accepted"/> reads a successful answer (null: not what was expected).</summary>
     private Task<GraphResult> PostAsync(WhatsAppNumber number, string edge, HttpContent content, Func<JsonNode?, GraphResult?> accepted, CancellationToken cancellationToken) =>
-        SendAsync(number, HttpMethod.Post, edge, content, accepted, cancellationToken);
+        SendAsync(number, number.PhoneNumberId, HttpMethod.Post, edge, content, accepted, cancellationToken);
 
-    private async Task<GraphResult> SendAsync(WhatsAppNumber number, HttpMethod method, string edge, HttpContent? content, Func<JsonNode?, GraphResult?> accepted, CancellationToken cancellationToken)
+    /// <summary>A request to an edge of <paramref name="node"/> (the number's phone number id or its WABA id) with the number's token.</summary>
+    private async Task<GraphResult> SendAsync(
+        WhatsAppNumber number, string node, HttpMethod method, string edge, HttpContent? content, Func<JsonNode?, GraphResult?> accepted, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{number.PhoneNumberId}/{edge}")
+        using var request = new HttpRequestMessage(method, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{node}/{edge}")
         {
             Content = content,
         };

@@ -4,6 +4,7 @@ using Parley.Consent;
 using Parley.Contacts;
 using Parley.Data;
 using Parley.Identity;
+using Parley.Templates;
 using Parley.Inbox;
 
 namespace Parley.Channels.WhatsApp;
@@ -14,7 +15,7 @@ namespace Parley.Channels.WhatsApp;
 /// up front and kept in maps, so an item costs no round trip of its own, and everything is written with
 /// one SaveChanges. Every step is idempotent: a delivery processed again after a crash ends in the same state.
 /// </summary>
-public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, ConsentSignals consent, TimeProvider clock)
+public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, ConsentSignals consent, TemplateStore templates, TimeProvider clock)
 {
     private readonly Dictionary<string, Message> messagesByWamid = [];
     private readonly Dictionary<string, Contact> contactsByWaId = [];
@@ -56,6 +57,10 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
                     if (@event.Field == "user_preferences")
                     {
                         await ApplyPreferencesAsync(@event.Value, cancellationToken);
+                    }
+                    else if (TemplateStore.Fields.Contains(@event.Field))
+                    {
+                        await templates.ApplyAsync(number.WorkspaceId, item.WabaId, @event.Field, @event.Value, cancellationToken);
                     }
 
                     break;

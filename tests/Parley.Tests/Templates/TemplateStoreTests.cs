@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Parley.Tests.Infrastructure;
+
+namespace Parley.Tests.Templates;
+
+/// <summary>The template store: synced from the WABA through the Graph API, kept current by the template webhooks.</summary>
+public sealed class TemplateStoreTests
+{
+    private static readonly string Fixtures = Channels.WebhookFixtureTests.FixtureDirectory();
+
+    [Fact]
+    public async Task Sync_CopiesTheWabasTemplates_AndWebhooksMoveStatusQualityAndCategory()
+    {
+        await using var app = new ParleyApp();
+        await app.InitializeAsync();
+        var workspace = await app.CreateWorkspaceAsync();
+        var (numberId, _) = await app.ConnectSandboxNumberAsync(workspace);
+        var wabaId = await app.WithDbAsync(db => db.WhatsAppNumbers.IgnoreQueryFilters().Where(n => n.Id == numberId).Select(n => n.WabaId).SingleAsync());
+        var admin = app.Api(workspace.AdminKey);
+
+        Assert.Empty((await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/templates"))!);
+        var agent = app.Api(await app.CreateKeyAsync(workspace.Slug, "agent"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.PostAsync("/api/v1/templates/sync", null)).StatusCode);
+        var synced = await admin.PostAsync("/api/v1/templates/sync", null);
+        Assert.Equal(HttpStatusCode.OK, synced.StatusCode);
+        Assert.True((await synced.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("added").GetInt32() >= 5);
+        var approved = await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/templates?status=approved");
+        var reminder = Assert.Single(approved!, t => t.GetProperty("name").GetString() == "appointment_reminder");
+        Assert.Equal("de", reminder.GetProperty("language").GetString());
+        Assert.Contains("{{2}}", reminder.GetProperty("components").ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await (await admin.PostAsync("/api/v1/templates/sync", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("added").GetInt32());
+
+        // Meta rejects a template the store does not know yet, then re-rates and re-categorises a known one.
+        var rejected = (await File.ReadAllTextAsync(Path.Combine(Fixtures, "webhook_template_status_rejected.json"))).Replace("102290129340398", wabaId, StringComparison.Ordinal);
+        await app.PostWebhookAsync(rejected);
+        var templateId = reminder.GetProperty("templateId").GetString();
+        await app.PostWebhookAsync(Change(wabaId, "message_template_quality_update", $$"""{"previous_quality_score":"GREEN","new_quality_score":"RED","message_template_id":{{templateId}},"message_template_name":"appointment_reminder","message_template_language":"de"}"""));
+        await app.PostWebhookAsync(Change(wabaId, "template_category_update", $$"""{"message_template_id":{{templateId}},"message_template_name":"appointment_reminder","message_template_language":"de","previous_category":"UTILITY","new_category":"MARKETING"}"""));
+        await app.WaitForWebhooksAsync();
+
+        var cart = Assert.Single((await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/templates?name=abandoned_cart"))!);
+        Assert.Equal("REJECTED", cart.GetProperty("status").GetString());
+        Assert.StartsWith("Your template has parameters placed next to each other", cart.GetProperty("rejectionReason").GetString(), StringComparison.Ordinal);
+        var rated = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/templates/{reminder.GetProperty("id").GetGuid()}");
+        Assert.Equal("RED", rated.GetProperty("quality").GetString());
+        Assert.Equal("MARKETING", rated.GetProperty("category").GetString());
+
+        // Removed at Meta, removed here; another workspace sees none of it.
+        Assert.Equal(1, (await (await admin.PostAsync("/api/v1/templates/sync", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("removed").GetInt32());
+        var other = await app.CreateWorkspaceAsync();
+        Assert.Empty((await app.Api(other.AdminKey).GetFromJsonAsync<JsonElement[]>("/api/v1/templates"))!);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Api(other.AdminKey).GetAsync($"/api/v1/templates/{reminder.GetProperty("id").GetGuid()}")).StatusCode);
+    }
+
+    private static string Change(string wabaId, string field, string value) =>
+        $$"""{"object":"whatsapp_business_account","entry":[{"id":"{{wabaId}}","time":1751247548,"changes":[{"field":"{{field}}","value":{{value}}}]}]}""";
+}
