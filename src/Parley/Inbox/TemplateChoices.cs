@@ -58,14 +58,17 @@ public sealed partial class TemplateChoices(ParleyDb db, TemplateStore store)
         }
 
         var approved = await db.WhatsAppTemplates.AsNoTracking().Where(t => t.WabaId == wabaId && t.Status == "APPROVED").ToListAsync(cancellationToken);
-        return [.. approved.Select(t => Choice(new JsonObject
-        {
-            ["name"] = t.Name,
-            ["language"] = t.Language,
-            ["category"] = t.Category,
-            ["components"] = JsonNode.Parse(t.Components),
-        })).OrderBy(t => t.Name, StringComparer.Ordinal)];
+        return [.. approved.Select(Choice).OrderBy(t => t.Name, StringComparer.Ordinal)];
     }
+
+    /// <summary>A stored template as a choice: its body, variables (positional or named) and buttons.</summary>
+    public static TemplateChoice Choice(WhatsAppTemplate template) => Choice(new JsonObject
+    {
+        ["name"] = template.Name,
+        ["language"] = template.Language,
+        ["category"] = template.Category,
+        ["components"] = JsonNode.Parse(template.Components),
+    });
 
     private static TemplateChoice Choice(JsonObject template)
     {

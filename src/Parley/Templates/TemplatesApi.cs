@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Parley.Identity;
 using Parley.Web;
 
@@ -22,5 +23,28 @@ public static class TemplatesApi
             .RequirePermission(Permission.ManageChannels)
             .WithDescription("Reads every template of the WABAs from WhatsApp and makes Parley's copy match (added, updated, removed).");
         return api;
+    }
+
+    public static RouteGroupBuilder MapNotificationsApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/notifications", SendAsync).RequirePermission(Permission.SendMessages).WithTags("Templates")
+            .WithSummary("Send an approved template to a contact (transactional notification)")
+            .WithDescription("{\"contact\":{\"externalId\":\"crm-42\"},\"template\":{\"name\":\"car_ready\",\"language\":\"de\"},\"variables\":[\"Erika\",\"B-AB 123\"],\"purpose\":\"service\"}; "
+                + "variables are an array for positional templates, an object for named ones; phoneNumberId picks the sender (default: the contact's latest conversation's number). "
+                + "The Idempotency-Key header makes a retry answer the first send. 202 with the queued message; a consent refusal is 422 with its reason.");
+        return api;
+    }
+
+    private static async Task<IResult> SendAsync(NotificationRequest? request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, Notifications notifications, CancellationToken ct)
+    {
+        var sent = await notifications.SendAsync(request, idempotencyKey, ct);
+        if (sent.Error is { } error)
+        {
+            return ApiProblems.From(error);
+        }
+
+        var message = sent.Value!;
+        return TypedResults.Accepted($"/api/v1/conversations/{message.ConversationId}/messages",
+            new NotificationAccepted(message.Id, message.ConversationId, message.Status.ToString().ToLowerInvariant(), message.Refusal));
     }
 }

@@ -5,6 +5,7 @@ public static class TemplatesExtensions
     public static WebApplicationBuilder AddTemplates(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<TemplateStore>();
+        builder.Services.AddScoped<Notifications>();
         return builder;
     }
 }

@@ -83,6 +83,7 @@ public static class WebExtensions
         api.MapContactSetsApi();
         api.MapPrivacyApi();
         api.MapTemplatesApi();
+        api.MapNotificationsApi();
         return app;
     }
 

@@ -487,9 +487,9 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             [message.Type] = content,
             ["biz_opaque_callback_data"] = message.Id.ToString(),
         };
-        if (contact.WaId is not null)
+        if ((contact.WaId ?? contact.Phone?.TrimStart('+')) is { } to)
         {
-            payload["to"] = contact.WaId;
+            payload["to"] = to; // A contact known only by phone (an import, a CRM) is written to by number.
         }
         else
         {
