@@ -146,6 +146,92 @@ public sealed class TemplateStore(ParleyDb db, GraphClient graph, WorkspaceConte
         row.UpdatedAt = now;
     }
 
+    /// <summary>
+    /// Submits a new template (Meta's shape: name, language, category, components with examples) to the
+    /// WABA of the workspace's number named by <c>phoneNumberId</c> (default: its first); Meta checks
+    /// it and answers PENDING (then a status webhook) or refuses with its reason.
+    /// </summary>
+    public async Task<Outcome<TemplateView>> CreateAsync(JsonObject? request, CancellationToken cancellationToken)
+    {
+        var name = request?["name"] is JsonValue n && n.TryGetValue<string>(out var nameText) ? nameText.Trim() : null;
+        var language = request?["language"] is JsonValue l && l.TryGetValue<string>(out var languageText) ? languageText.Trim() : null;
+        var category = request?["category"] is JsonValue c && c.TryGetValue<string>(out var categoryText) ? categoryText.Trim().ToUpperInvariant() : null;
+        if (string.IsNullOrEmpty(name) || !System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9_]{1,512}$"))
+        {
+            return OperationError.Invalid("name", "The name is lower-case letters, digits and underscores, e.g. car_ready.");
+        }
+
+        if (string.IsNullOrEmpty(language))
+        {
+            return OperationError.Invalid("language", "The language is a WhatsApp language code such as de or en_US.");
+        }
+
+        if (category is not ("MARKETING" or "UTILITY" or "AUTHENTICATION"))
+        {
+            return OperationError.Invalid("category", "The category is MARKETING, UTILITY or AUTHENTICATION.");
+        }
+
+        if (request!["components"] is not JsonArray { Count: > 0 } components)
+        {
+            return OperationError.Invalid("components", "components is Meta's array of HEADER, BODY, FOOTER and BUTTONS; a BODY is required.");
+        }
+
+        var phoneNumberId = request["phoneNumberId"] is JsonValue p && p.TryGetValue<string>(out var phoneText) ? phoneText : null;
+        var number = await db.WhatsAppNumbers.AsNoTracking().Where(x => x.RemovedAt == null && (phoneNumberId == null || x.PhoneNumberId == phoneNumberId))
+            .OrderBy(x => x.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if (number is null)
+        {
+            return phoneNumberId is null
+                ? new OperationError(ErrorKind.Refused, "The workspace has no WhatsApp number; connect one first.")
+                : OperationError.Invalid("phoneNumberId", "phoneNumberId is not one of this workspace's WhatsApp numbers.");
+        }
+
+        var submitted = new JsonObject { ["name"] = name, ["language"] = language, ["category"] = category, ["components"] = components.DeepClone() };
+        var result = await graph.CreateTemplateAsync(number, submitted, cancellationToken);
+        if (result is not GraphAnswered answered)
+        {
+            return new OperationError(ErrorKind.Refused, result is GraphRefused refused
+                ? $"WhatsApp refused the template ({refused.Code}): {refused.Title}. {refused.Details}".Trim()
+                : "WhatsApp could not be reached; nothing was submitted. Try again in a minute.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var row = await db.WhatsAppTemplates.FirstOrDefaultAsync(t => t.WabaId == number.WabaId && t.Name == name && t.Language == language, cancellationToken);
+        if (row is null)
+        {
+            row = new WhatsAppTemplate { WorkspaceId = workspace.RequiredWorkspaceId, WabaId = number.WabaId, Name = name, Language = language, Status = "", UpdatedAt = now };
+            db.WhatsAppTemplates.Add(row);
+        }
+
+        row.TemplateId = Text(answered.Body, "id");
+        row.Status = Text(answered.Body, "status") ?? "PENDING";
+        row.Category = Text(answered.Body, "category") ?? category;
+        row.Components = components.ToJsonString();
+        row.RejectionReason = null;
+        row.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        return View(row);
+    }
+
+    public async Task<OperationError?> DeleteAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var row = await db.WhatsAppTemplates.FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+        if (row is null)
+        {
+            return OperationError.NotFound;
+        }
+
+        var number = await db.WhatsAppNumbers.AsNoTracking().Where(n => n.RemovedAt == null && n.WabaId == row.WabaId).FirstOrDefaultAsync(cancellationToken);
+        if (number is not null && await graph.DeleteTemplateAsync(number, row.Name, row.TemplateId, cancellationToken) is not GraphAnswered)
+        {
+            return new OperationError(ErrorKind.Refused, "WhatsApp did not delete the template; try again, or check it in Meta's WhatsApp Manager.");
+        }
+
+        db.WhatsAppTemplates.Remove(row);
+        await db.SaveChangesAsync(cancellationToken);
+        return null;
+    }
+
     public static readonly string[] Fields = ["message_template_status_update", "message_template_quality_update", "template_category_update"];
 
     private static TemplateView View(WhatsAppTemplate t)

@@ -15,6 +15,14 @@ public static class TemplatesApi
             .WithDescription("Every template of the WABAs of the workspace's numbers; status (APPROVED, PENDING, REJECTED, PAUSED, DISABLED) and name filter.");
         templates.MapGet("/{id:guid}", async Task<Results<Ok<TemplateView>, NotFound>> (Guid id, TemplateStore store, CancellationToken ct) =>
             await store.FindAsync(id, ct) is { } found ? TypedResults.Ok(found) : TypedResults.NotFound());
+        templates.MapPost("/", async Task<IResult> (System.Text.Json.Nodes.JsonObject? request, TemplateStore store, CancellationToken ct) =>
+        {
+            var created = await store.CreateAsync(request, ct);
+            return created.Error is { } error ? ApiProblems.From(error) : TypedResults.Created($"/api/v1/templates/{created.Value!.Id}", created.Value);
+        }).RequirePermission(Permission.ManageChannels)
+            .WithDescription("Submits a template for Meta's review: {\"name\":\"car_ready\",\"language\":\"de\",\"category\":\"UTILITY\",\"components\":[{\"type\":\"BODY\",\"text\":\"Guten Tag {{1}}, Ihr Fahrzeug ist fertig.\",\"example\":{\"body_text\":[[\"Erika\"]]}}]} (Meta's shape, with examples; optional phoneNumberId picks the WABA). Answers PENDING; the status webhook moves it on.");
+        templates.MapDelete("/{id:guid}", async Task<IResult> (Guid id, TemplateStore store, CancellationToken ct) =>
+            await store.DeleteAsync(id, ct) is { } error ? ApiProblems.From(error) : TypedResults.NoContent()).RequirePermission(Permission.ManageChannels);
         templates.MapPost("/sync", async Task<IResult> (TemplateStore store, CancellationToken ct) =>
         {
             var synced = await store.SyncAsync(ct);

@@ -55,6 +55,45 @@ public sealed class TemplateStoreTests
         Assert.Equal(HttpStatusCode.NotFound, (await app.Api(other.AdminKey).GetAsync($"/api/v1/templates/{reminder.GetProperty("id").GetGuid()}")).StatusCode);
     }
 
+    [Fact]
+    public async Task CreateAndDelete_GoThroughTheCloudApi_AndReviewOutcomesArriveByWebhook()
+    {
+        await using var app = new ParleyApp();
+        await app.InitializeAsync();
+        var workspace = await app.CreateWorkspaceAsync();
+        await app.ConnectSandboxNumberAsync(workspace);
+        var admin = app.Api(workspace.AdminKey);
+        object Template(string name, string text, string[] example) => new
+        {
+            name,
+            language = "de",
+            category = "UTILITY",
+            components = new object[] { new { type = "BODY", text, example = new { body_text = new[] { example } } } },
+        };
+
+        var bad = await admin.PostAsJsonAsync("/api/v1/templates", new { name = "Auto Fertig", language = "de", category = "UTILITY", components = Array.Empty<object>() });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("lower-case letters", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var created = await admin.PostAsJsonAsync("/api/v1/templates", Template("pickup_ready", "Guten Tag {{1}}, Ihr Fahrzeug ist abholbereit.", ["Erika"]));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var again = await admin.PostAsJsonAsync("/api/v1/templates", Template("pickup_ready", "Guten Tag {{1}}, Ihr Fahrzeug ist abholbereit.", ["Erika"]));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, again.StatusCode);
+        Assert.Contains("WhatsApp refused the template", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var glued = await admin.PostAsJsonAsync("/api/v1/templates", Template("glued_params", "Hallo {{1}}{{2}} und tschüss.", ["a", "b"]));
+        Assert.Equal(HttpStatusCode.Created, glued.StatusCode);
+
+        await Eventually.ValueAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/v1/templates/{id}")).GetProperty("status").GetString() == "APPROVED" ? true : (bool?)null);
+        var rejected = await Eventually.ObjectAsync(async () => (await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/templates?name=glued_params"))!
+            .FirstOrDefault(t => t.GetProperty("status").GetString() == "REJECTED") is { ValueKind: JsonValueKind.Object } t ? (object)t : null);
+        Assert.NotNull(((JsonElement)rejected).GetProperty("rejectionReason").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/templates/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/v1/templates/{id}")).StatusCode);
+        await admin.PostAsync("/api/v1/templates/sync", null);
+        Assert.Empty((await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/templates?name=pickup_ready"))!);
+    }
+
     private static string Change(string wabaId, string field, string value) =>
         $$"""{"object":"whatsapp_business_account","entry":[{"id":"{{wabaId}}","time":1751247548,"changes":[{"field":"{{field}}","value":{{value}}}]}]}""";
 }

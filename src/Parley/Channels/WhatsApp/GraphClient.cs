@@ -75,6 +75,17 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
             "message_templates?limit=100&fields=id,name,language,status,category,components,quality_score,rejected_reason" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}"),
             null, body => body is JsonObject page && page["data"] is JsonArray ? new GraphAnswered((JsonObject)page.DeepClone()) : null, cancellationToken);
 
+    /// <summary>Submits a template for review (<c>POST /{waba-id}/message_templates</c>); Meta answers its id, status and category.</summary>
+    public Task<GraphResult> CreateTemplateAsync(WhatsAppNumber number, JsonObject template, CancellationToken cancellationToken) =>
+        SendAsync(number, number.WabaId, HttpMethod.Post, "message_templates", JsonContent.Create(template),
+            body => body is JsonObject answer && answer["id"] is not null ? new GraphAnswered((JsonObject)answer.DeepClone()) : null, cancellationToken);
+
+    /// <summary>Deletes a template in one language (by name and Meta's id) or, without an id, in every language.</summary>
+    public Task<GraphResult> DeleteTemplateAsync(WhatsAppNumber number, string name, string? templateId, CancellationToken cancellationToken) =>
+        SendAsync(number, number.WabaId, HttpMethod.Delete,
+            $"message_templates?name={Uri.EscapeDataString(name)}" + (templateId is null ? "" : $"&hsm_id={Uri.EscapeDataString(templateId)}"), null,
+            body => body?["success"] is JsonValue success && success.GetValue<bool>() ? new GraphAnswered(body!.AsObject()) : null, cancellationToken);
+
     /// <summary>Streams a media URL (it needs the same bearer token) into <paramref name="destination"/>.</summary>
     public async Task DownloadAsync(WhatsAppNumber number, string url, Stream destination, CancellationToken cancellationToken)
     {
