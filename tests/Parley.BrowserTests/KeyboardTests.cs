@@ -34,19 +34,19 @@ public sealed class KeyboardTests(BrowserFixture fixture)
             stops.Add(name);
         }
 
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 7; i++)
         {
             await TabAsync();
         }
 
-        Assert.Equal(["Skip to content", "Parley", "Inbox", "Overview", "Contacts", "Administration"], stops);
+        Assert.Equal(["Skip to content", "Parley", "Inbox", "Overview", "Contacts", "Templates", "Administration"], stops);
         await page.Keyboard.PressAsync("Enter");
         for (var i = 0; i < 10 && stops[^1] != "Audit log"; i++)
         {
             await TabAsync();
         }
 
-        Assert.Equal("Users", stops[6]);
+        Assert.Equal("Users", stops[7]);
         Assert.Contains("API keys", stops);
         Assert.Equal("Audit log", stops[^1]);
 

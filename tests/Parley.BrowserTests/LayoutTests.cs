@@ -58,6 +58,12 @@ public sealed class LayoutTests(BrowserFixture fixture)
         await CheckAsync(page, size, "teams");
         await OpenAsync(page, "/w/demo/availability");
         await CheckAsync(page, size, "availability");
+        await OpenAsync(page, "/w/demo/templates");
+        await page.Locator("form[action*='handler=sync'] button").ClickAsync();
+        await Expect(page.GetByText("hello_world")).ToBeVisibleAsync();
+        await CheckAsync(page, size, "templates");
+        await OpenAsync(page, "/w/demo/retention");
+        await CheckAsync(page, size, "retention");
         await OpenAsync(page, "/w/demo/audit-log");
         await CheckAsync(page, size, "audit-log");
         await OpenAsync(page, "/w/demo/consent");

@@ -48,6 +48,13 @@ public sealed class TemplateStoreTests
         Assert.Equal("RED", rated.GetProperty("quality").GetString());
         Assert.Equal("MARKETING", rated.GetProperty("category").GetString());
 
+        var browser = app.Browser();
+        await ParleyApp.SignInAsync(browser, workspace.Owner.Email, workspace.Owner.Password);
+        var page = System.Net.WebUtility.HtmlDecode(await browser.GetStringAsync($"/w/{workspace.Slug}/templates"));
+        Assert.Contains("appointment_reminder", page, StringComparison.Ordinal);
+        Assert.Contains("Your template has parameters placed next to each other", page, StringComparison.Ordinal);
+        Assert.Contains("Quality: RED", page, StringComparison.Ordinal);
+
         // Removed at Meta, removed here; another workspace sees none of it.
         Assert.Equal(1, (await (await admin.PostAsync("/api/v1/templates/sync", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("removed").GetInt32());
         var other = await app.CreateWorkspaceAsync();
