@@ -21,6 +21,12 @@ public static class TemplatesApi
             return created.Error is { } error ? ApiProblems.From(error) : TypedResults.Created($"/api/v1/templates/{created.Value!.Id}", created.Value);
         }).RequirePermission(Permission.ManageChannels)
             .WithDescription("Submits a template for Meta's review: {\"name\":\"car_ready\",\"language\":\"de\",\"category\":\"UTILITY\",\"components\":[{\"type\":\"BODY\",\"text\":\"Guten Tag {{1}}, Ihr Fahrzeug ist fertig.\",\"example\":{\"body_text\":[[\"Erika\"]]}}]} (Meta's shape, with examples; optional phoneNumberId picks the WABA). Answers PENDING; the status webhook moves it on.");
+        templates.MapPost("/{id:guid}/preview", async Task<IResult> (Guid id, PreviewRequest? request, TemplateRenderer renderer, CancellationToken ct) =>
+        {
+            var rendered = await renderer.PreviewAsync(id, request, ct);
+            return rendered.Error is { } error ? ApiProblems.From(error) : TypedResults.Ok(rendered.Value);
+        }).RequirePermission(Permission.ViewContacts)
+            .WithDescription("The template filled in for a contact: {\"contactId\":\"…\",\"variables\":{\"1\":\"{{contact.name|Kundin}}\",\"2\":\"{{attr.plate}}\"}} (contact.name, contact.customerId, contact.externalId, attr.<key>, each with an optional |fallback); missing lists variables that came out empty.");
         templates.MapDelete("/{id:guid}", async Task<IResult> (Guid id, TemplateStore store, CancellationToken ct) =>
             await store.DeleteAsync(id, ct) is { } error ? ApiProblems.From(error) : TypedResults.NoContent()).RequirePermission(Permission.ManageChannels);
         templates.MapPost("/sync", async Task<IResult> (TemplateStore store, CancellationToken ct) =>

@@ -6,6 +6,7 @@ public static class TemplatesExtensions
     {
         builder.Services.AddScoped<TemplateStore>();
         builder.Services.AddScoped<Notifications>();
+        builder.Services.AddScoped<TemplateRenderer>();
         return builder;
     }
 }

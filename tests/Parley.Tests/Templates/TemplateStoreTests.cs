@@ -101,6 +101,34 @@ public sealed class TemplateStoreTests
         Assert.Empty((await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/templates?name=pickup_ready"))!);
     }
 
+    [Fact]
+    public async Task Preview_FillsTheVariablesFromTheContact_WithFallbacks_AndNamesWhatIsMissing()
+    {
+        await using var app = new ParleyApp();
+        await app.InitializeAsync();
+        var workspace = await app.CreateWorkspaceAsync();
+        await app.ConnectSandboxNumberAsync(workspace);
+        var admin = app.Api(workspace.AdminKey);
+        await admin.PostAsync("/api/v1/templates/sync", null);
+        (await admin.PostAsJsonAsync("/api/v1/attributes", new { key = "plate", type = "text" })).EnsureSuccessStatusCode();
+        var erika = (await admin.PostAsJsonAsync("/api/v1/contacts", new { displayName = "Erika", externalId = "crm-1", attributes = new { plate = "B-AB 123" } })).EnsureSuccessStatusCode();
+        var erikaId = (await erika.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var nameless = (await (await admin.PostAsJsonAsync("/api/v1/contacts", new { externalId = "crm-2" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var carReady = (await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/templates?name=car_ready"))![0].GetProperty("id").GetGuid();
+        var marketer = app.Api(await app.CreateKeyAsync(workspace.Slug, "marketer"));
+        var mapping = new Dictionary<string, string> { ["1"] = "{{contact.name|liebe Kundin}}", ["2"] = "{{attr.plate}}" };
+
+        var filled = await (await marketer.PostAsJsonAsync($"/api/v1/templates/{carReady}/preview", new { contactId = erikaId, variables = mapping })).Content.ReadFromJsonAsync<JsonElement>();
+        var fallback = await (await marketer.PostAsJsonAsync($"/api/v1/templates/{carReady}/preview", new { contactId = nameless, variables = mapping })).Content.ReadFromJsonAsync<JsonElement>();
+        var noContact = await marketer.PostAsJsonAsync($"/api/v1/templates/{carReady}/preview", new { variables = mapping });
+
+        Assert.Equal("Guten Tag Erika, Ihr Fahrzeug B-AB 123 ist fertig und kann abgeholt werden.", filled.GetProperty("body").GetString());
+        Assert.Empty(filled.GetProperty("missing").EnumerateArray());
+        Assert.StartsWith("Guten Tag liebe Kundin, Ihr Fahrzeug {{2}}", fallback.GetProperty("body").GetString(), StringComparison.Ordinal);
+        Assert.Equal("2", Assert.Single(fallback.GetProperty("missing").EnumerateArray()).GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, noContact.StatusCode);
+    }
+
     private static string Change(string wabaId, string field, string value) =>
         $$"""{"object":"whatsapp_business_account","entry":[{"id":"{{wabaId}}","time":1751247548,"changes":[{"field":"{{field}}","value":{{value}}}]}]}""";
 }
