@@ -76,9 +76,16 @@ public sealed class Retention(ParleyDb db, AuditLog audit, WorkspaceContext work
             rules.LastRunReport is null ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(rules.LastRunReport));
 }
 
-/// <summary>Applies every workspace's retention rules every <see cref="RetentionOptions.RunEvery"/>.</summary>
+/// <summary>
+/// Applies every workspace's retention rules every <see cref="RetentionOptions.RunEvery"/>, and drops
+/// parked statuses older than <see cref="PendingStatusLifetime"/>: a status overtakes our own send
+/// record by seconds, so one that found no message in a day never will (e.g. it is for a message of an
+/// erased person, whose wamid is gone) — and it carries the recipient's number.
+/// </summary>
 public sealed partial class RetentionJob(IServiceScopeFactory scopes, IOptions<RetentionOptions> options, TimeProvider clock, ILogger<RetentionJob> logger) : BackgroundService
 {
+    public static readonly TimeSpan PendingStatusLifetime = TimeSpan.FromDays(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -106,7 +113,14 @@ public sealed partial class RetentionJob(IServiceScopeFactory scopes, IOptions<R
         List<Guid> workspaces;
         await using (var scope = scopes.CreateAsyncScope())
         {
-            workspaces = await scope.ServiceProvider.GetRequiredService<ParleyDb>().RetentionRules.IgnoreQueryFilters().Select(r => r.WorkspaceId).ToListAsync(cancellationToken);
+            var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+            var stale = clock.GetUtcNow().UtcDateTime - PendingStatusLifetime;
+            using (await scope.ServiceProvider.GetRequiredService<WriteGate>().EnterAsync(cancellationToken))
+            {
+                await db.PendingStatuses.Where(p => p.ReceivedAt < stale).ExecuteDeleteAsync(cancellationToken);
+            }
+
+            workspaces = await db.RetentionRules.IgnoreQueryFilters().Select(r => r.WorkspaceId).ToListAsync(cancellationToken);
         }
 
         foreach (var workspaceId in workspaces)

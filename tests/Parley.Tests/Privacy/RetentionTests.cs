@@ -131,6 +131,30 @@ public sealed class RetentionTests
         Assert.Contains("retention.applied", audit, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AStatusThatFoundNoMessageInADay_IsDropped_ForItCarriesTheNumber()
+    {
+        await using var app = new ParleyApp();
+        await app.InitializeAsync();
+        var old = new Parley.Channels.WhatsApp.PendingStatus { ProviderMessageId = "wamid.gone", Payload = "{\"recipient_id\":\"491701234567\"}", ReceivedAt = app.Clock.GetUtcNow().UtcDateTime };
+        await app.WithDbAsync(async db =>
+        {
+            db.PendingStatuses.Add(old);
+            return await db.SaveChangesAsync();
+        });
+        app.Clock.Advance(TimeSpan.FromHours(25));
+        var fresh = new Parley.Channels.WhatsApp.PendingStatus { ProviderMessageId = "wamid.soon", Payload = "{}", ReceivedAt = app.Clock.GetUtcNow().UtcDateTime };
+        await app.WithDbAsync(async db =>
+        {
+            db.PendingStatuses.Add(fresh);
+            return await db.SaveChangesAsync();
+        });
+
+        await RunJobAsync(app);
+
+        Assert.Equal(["wamid.soon"], await app.WithDbAsync(db => db.PendingStatuses.Select(p => p.ProviderMessageId).ToListAsync()));
+    }
+
     private static Task<string> FirstContentAsync(ParleyApp app, Guid conversationId) =>
         app.WithDbAsync(db => db.Messages.IgnoreQueryFilters().Where(m => m.ConversationId == conversationId).OrderBy(m => m.CreatedAt).Select(m => m.Content).FirstAsync());
 
