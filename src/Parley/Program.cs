@@ -1,3 +1,4 @@
+using Parley.Campaigns;
 using Parley.Channels.WhatsApp;
 using Parley.Consent;
 using Parley.Contacts;
@@ -23,6 +24,7 @@ return await ParleyHost.RunAsync(
         builder.AddContacts();
         builder.AddPrivacy();
         builder.AddTemplates();
+        builder.AddCampaigns();
         builder.AddInbox();
         builder.AddWeb();
     },

@@ -75,6 +75,8 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<ConversationLabel> ConversationLabels => Set<ConversationLabel>();
     public DbSet<Privacy.RetentionRules> RetentionRules => Set<Privacy.RetentionRules>();
     public DbSet<Templates.WhatsAppTemplate> WhatsAppTemplates => Set<Templates.WhatsAppTemplate>();
+    public DbSet<Campaigns.Campaign> Campaigns => Set<Campaigns.Campaign>();
+    public DbSet<Campaigns.CampaignRecipient> CampaignRecipients => Set<Campaigns.CampaignRecipient>();
     public DbSet<ContactList> ContactLists => Set<ContactList>();
     public DbSet<ContactListMember> ContactListMembers => Set<ContactListMember>();
     public DbSet<Segment> Segments => Set<Segment>();
@@ -94,6 +96,8 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<WhatsAppNumber>().HasQueryFilter(n => n.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<WhatsAppEvent>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Contact>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Campaigns.Campaign>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<Campaigns.CampaignRecipient>().HasQueryFilter(r => r.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Conversation>().HasQueryFilter(c => c.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<Message>().HasQueryFilter(m => m.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<OutboxEntry>().HasQueryFilter(o => o.WorkspaceId == CurrentWorkspaceId);

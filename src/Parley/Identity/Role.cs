@@ -56,6 +56,12 @@ public enum Permission
 
     /// <summary>Retention rules: how long message content, media, resolved conversations and the audit log are kept.</summary>
     ManageRetention,
+
+    /// <summary>See campaigns, their dashboards and recipients (by customer ID).</summary>
+    ViewCampaigns,
+
+    /// <summary>Plan, start, pause, resume and cancel campaigns.</summary>
+    ManageCampaigns,
 }
 
 public static class Roles
@@ -65,11 +71,11 @@ public static class Roles
     private static readonly Dictionary<Role, HashSet<Permission>> Grants = new()
     {
         [Role.Owner] = [.. Enum.GetValues<Permission>()],
-        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.DeleteContacts, Permission.ViewConsent, Permission.RecordConsent, Permission.ManageConsent, Permission.ManageTeams, Permission.ManageInbox, Permission.ManageRetention],
-        [Role.Supervisor] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.ViewConsent, Permission.RecordConsent],
+        [Role.Admin] = [Permission.ManageUsers, Permission.ManageApiKeys, Permission.ViewAuditLog, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ManageChannels, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.DeleteContacts, Permission.ViewConsent, Permission.RecordConsent, Permission.ManageConsent, Permission.ManageTeams, Permission.ManageInbox, Permission.ManageRetention, Permission.ViewCampaigns, Permission.ManageCampaigns],
+        [Role.Supervisor] = [Permission.ViewCampaigns, Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.ViewConsent, Permission.RecordConsent],
         [Role.Agent] = [Permission.ViewWorkspace, Permission.RevealPhoneNumbers, Permission.ViewConversations, Permission.SendMessages, Permission.ViewContacts, Permission.ManageContacts, Permission.ViewConsent, Permission.RecordConsent],
-        [Role.Marketer] = [Permission.ViewWorkspace, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.ViewConsent],
-        [Role.Viewer] = [Permission.ViewWorkspace, Permission.ViewConversations, Permission.ViewContacts, Permission.ViewConsent],
+        [Role.Marketer] = [Permission.ViewCampaigns, Permission.ManageCampaigns, Permission.ViewWorkspace, Permission.ViewContacts, Permission.ManageContacts, Permission.ManageAttributes, Permission.ViewConsent],
+        [Role.Viewer] = [Permission.ViewCampaigns, Permission.ViewWorkspace, Permission.ViewConversations, Permission.ViewContacts, Permission.ViewConsent],
     };
 
     public static bool Has(this Role role, Permission permission) => Grants[role].Contains(permission);

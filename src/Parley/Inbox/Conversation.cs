@@ -44,6 +44,9 @@ public sealed class Conversation
     public DateTime? SnoozedUntil { get; set; }
 
     public DateTime? LastInboundAt { get; set; }
+
+    /// <summary>The campaign whose message came last into this thread; the customer's answer counts as its reply.</summary>
+    public Guid? CampaignId { get; set; }
     public required DateTime LastMessageAt { get; set; }
     public required DateTime CreatedAt { get; init; }
     public required DateTime UpdatedAt { get; set; }
@@ -69,5 +72,6 @@ internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conve
         builder.HasOne<WhatsAppNumber>().WithMany().HasForeignKey(c => c.WhatsAppNumberId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<User>().WithMany().HasForeignKey(c => c.AssigneeId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<Team>().WithMany().HasForeignKey(c => c.TeamId).OnDelete(DeleteBehavior.SetNull);
+        builder.HasOne<Campaigns.Campaign>().WithMany().HasForeignKey(c => c.CampaignId).OnDelete(DeleteBehavior.SetNull);
     }
 }

@@ -56,29 +56,44 @@ public sealed partial class TemplateRenderer(ParleyDb db)
     public static RenderedTemplate Render(WhatsAppTemplate template, JsonObject? mapping, IReadOnlyDictionary<string, string?> fields)
     {
         var choice = TemplateChoices.Choice(template);
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var variable in choice.Variables)
-        {
-            var source = mapping?[variable] is JsonValue given && given.TryGetValue<string>(out var text) ? text : "";
-            var value = Placeholder().Replace(source, m =>
-                fields.GetValueOrDefault(m.Groups["field"].Value) is { Length: > 0 } known ? known : m.Groups["fallback"].Success ? m.Groups["fallback"].Value : "").Trim();
-            values[variable] = value;
-            if (value.Length == 0)
-            {
-                missing.Add(variable);
-            }
-        }
-
-        string Fill(string text) => Variable().Replace(text, m => values.GetValueOrDefault(m.Groups[1].Value) is { Length: > 0 } v ? v : m.Value);
+        var (values, missing) = Fill(choice, mapping, fields);
+        string Apply(string text) => Variable().Replace(text, m => values.GetValueOrDefault(m.Groups[1].Value) is { Length: > 0 } v ? v : m.Value);
         using var components = JsonDocument.Parse(template.Components);
         string? Part(string type) => components.RootElement.ValueKind == JsonValueKind.Array
             ? components.RootElement.EnumerateArray().Where(c => c.TryGetProperty("type", out var t) && string.Equals(t.GetString(), type, StringComparison.OrdinalIgnoreCase))
                 .Select(c => c.TryGetProperty("text", out var x) ? x.GetString() : null).FirstOrDefault()
             : null;
         return new RenderedTemplate(
-            Part("HEADER") is { } header ? Fill(header) : null, Fill(choice.Body), Part("FOOTER"), choice.Buttons, values, missing);
+            Part("HEADER") is { } header ? Apply(header) : null, Apply(choice.Body), Part("FOOTER"), choice.Buttons, values, missing);
     }
+
+    /// <summary>The value of each variable (in the template's order) and the variables that came out empty or with a field that has no value and no fallback.</summary>
+    public static (IReadOnlyDictionary<string, string> Values, IReadOnlyList<string> Missing) Fill(TemplateChoice choice, JsonObject? mapping, IReadOnlyDictionary<string, string?> fields)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var variable in choice.Variables)
+        {
+            var source = mapping?[variable] is JsonValue given && given.TryGetValue<string>(out var text) ? text : "";
+            var gap = false;
+            var value = Placeholder().Replace(source, m =>
+            {
+                var filled = fields.GetValueOrDefault(m.Groups["field"].Value) is { Length: > 0 } known ? known : m.Groups["fallback"].Success ? m.Groups["fallback"].Value : "";
+                gap |= filled.Trim().Length == 0;
+                return filled;
+            }).Trim();
+            values[variable] = value;
+            if (gap || value.Length == 0)
+            {
+                missing.Add(variable); // "Angebot für  in Köln" would be a broken message
+            }
+        }
+
+        return (values, missing);
+    }
+
+    /// <summary>The contact fields a mapping text names (<c>contact.name</c>, <c>attr.city</c>).</summary>
+    public static IEnumerable<string> FieldsOf(string mapping) => Placeholder().Matches(mapping).Select(m => m.Groups["field"].Value);
 
     [GeneratedRegex(@"\{\{\s*(?<field>(contact|attr)\.[A-Za-z0-9_]+)\s*(\|(?<fallback>[^}]*))?\}\}")]
     private static partial Regex Placeholder();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Localization;
+using Parley.Campaigns;
 using Parley.Hosting;
 using Parley.Channels.WhatsApp;
 using Parley.Consent;
@@ -84,6 +85,7 @@ public static class WebExtensions
         api.MapPrivacyApi();
         api.MapTemplatesApi();
         api.MapNotificationsApi();
+        api.MapCampaignsApi();
         return app;
     }
 

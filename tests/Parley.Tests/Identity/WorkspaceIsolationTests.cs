@@ -63,6 +63,32 @@ public sealed class WorkspaceIsolationTests(ParleyAppFixture fixture) : IClassFi
                 await db.SaveChangesAsync();
                 return template.Id;
             }),
+            ["campaigns"] = await App.WithDbAsync(async db =>
+            {
+                var workspaceId = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+                    Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(db.WhatsAppNumbers).Where(n => n.Id == numberId).Select(n => n.WorkspaceId));
+                var now = App.Clock.GetUtcNow().UtcDateTime;
+                var campaign = new Parley.Campaigns.Campaign
+                {
+                    WorkspaceId = workspaceId,
+                    Name = "iso",
+                    TemplateName = "iso",
+                    TemplateLanguage = "de",
+                    TemplateCategory = "MARKETING",
+                    Purpose = "marketing",
+                    Variables = "{}",
+                    Audience = "{}",
+                    Numbers = $"[\"{numberId}\"]",
+                    TimeZone = "Europe/Berlin",
+                    Estimate = "{}",
+                    Recipients = 0,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                };
+                db.Campaigns.Add(campaign);
+                await db.SaveChangesAsync();
+                return campaign.Id;
+            }),
         };
 
         var routes = ApiRoutes().Where(r => r.Pattern.Contains("{id", StringComparison.Ordinal)).ToList();

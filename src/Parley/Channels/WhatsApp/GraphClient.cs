@@ -86,6 +86,11 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
             $"message_templates?name={Uri.EscapeDataString(name)}" + (templateId is null ? "" : $"&hsm_id={Uri.EscapeDataString(templateId)}"), null,
             body => body?["success"] is JsonValue success && success.GetValue<bool>() ? new GraphAnswered(body!.AsObject()) : null, cancellationToken);
 
+    /// <summary>The number's messaging limit (<c>GET /{phone-number-id}?fields=whatsapp_business_manager_messaging_limit</c>): <c>TIER_250</c> … <c>TIER_UNLIMITED</c>.</summary>
+    public Task<GraphResult> MessagingLimitAsync(WhatsAppNumber number, CancellationToken cancellationToken) =>
+        SendAsync(number, number.PhoneNumberId, HttpMethod.Get, "?fields=whatsapp_business_manager_messaging_limit", null,
+            body => body?["whatsapp_business_manager_messaging_limit"] is JsonValue ? new GraphAnswered(body!.AsObject()) : null, cancellationToken);
+
     /// <summary>Streams a media URL (it needs the same bearer token) into <paramref name="destination"/>.</summary>
     public async Task DownloadAsync(WhatsAppNumber number, string url, Stream destination, CancellationToken cancellationToken)
     {
@@ -140,7 +145,7 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
     private async Task<GraphResult> SendAsync(
         WhatsAppNumber number, string node, HttpMethod method, string edge, HttpContent? content, Func<JsonNode?, GraphResult?> accepted, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{node}/{edge}")
+        using var request = new HttpRequestMessage(method, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{node}{(edge.StartsWith('?') ? "" : "/")}{edge}")
         {
             Content = content,
         };

@@ -23,6 +23,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     private readonly Dictionary<string, Contact> contactsByPhone = [];
     private readonly Dictionary<(Guid ContactId, Guid NumberId), Conversation> conversations = [];
     private readonly List<Contact> createdContacts = [];
+    private readonly List<(Guid CampaignId, Guid ContactId, DateTime At)> campaignReplies = [];
 
     /// <summary>Applies the items in order; all of them belong to the numbers' one workspace, or are unrouted (no number).</summary>
     public async Task ApplyAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)
@@ -70,6 +71,13 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         // New contacts' random customer IDs are checked against the workspace's before they are written.
         await CustomerIds.EnsureUniqueAsync(db, createdContacts, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        foreach (var (campaignId, contactId, at) in campaignReplies.Distinct())
+        {
+            // An answer within a week of a campaign's message is that campaign's reply (the first one counts).
+            var (from, until) = (at.AddDays(-7), at.AddMinutes(1));
+            await db.CampaignRecipients.Where(r => r.CampaignId == campaignId && r.ContactId == contactId && r.RepliedAt == null && r.QueuedAt >= from && r.QueuedAt <= until)
+                .ExecuteUpdateAsync(r => r.SetProperty(x => x.RepliedAt, at), cancellationToken);
+        }
     }
 
     private async Task PrefetchAsync(IEnumerable<WebhookItem> items, CancellationToken cancellationToken)
@@ -235,6 +243,11 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
 
         conversation.UnreadCount++;
         conversation.AwaitingReplySince ??= sentAt;
+        if (conversation.CampaignId is { } campaignId)
+        {
+            campaignReplies.Add((campaignId, contact.Id, sentAt));
+        }
+
         if (conversation.Status is ConversationStatus.Resolved or ConversationStatus.Snoozed)
         {
             conversation.Status = ConversationStatus.Open;

@@ -32,6 +32,10 @@ public sealed class WhatsAppNumber
     /// <summary>The opening hours shown next to the business profile, as JSON; kept by Parley (the Cloud API has no such field).</summary>
     public string? OpeningHours { get; set; }
 
+    /// <summary>WhatsApp's messaging limit (<c>TIER_250</c> … <c>TIER_UNLIMITED</c>): unique customers per rolling 24 hours outside a service window.</summary>
+    public string? MessagingLimit { get; set; }
+    public DateTime? MessagingLimitCheckedAt { get; set; }
+
     public required DateTime CreatedAt { get; init; }
     public DateTime? RemovedAt { get; set; }
 }
@@ -48,6 +52,7 @@ internal sealed class WhatsAppNumberConfiguration : IEntityTypeConfiguration<Wha
         builder.HasIndex(n => n.PhoneNumberId).IsUnique().HasFilter("removed_at IS NULL");
         builder.HasIndex(n => n.WorkspaceId);
         builder.Property(n => n.OpeningHours).HasMaxLength(2000);
+        builder.Property(n => n.MessagingLimit).HasMaxLength(32);
         builder.HasOne<Workspace>().WithMany().HasForeignKey(n => n.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Parley.Teams.Team>().WithMany().HasForeignKey(n => n.TeamId).OnDelete(DeleteBehavior.SetNull);
     }

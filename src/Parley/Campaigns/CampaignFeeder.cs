@@ -1,0 +1,257 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Parley.Channels.WhatsApp;
+using Parley.Consent;
+using Parley.Data;
+using Parley.Identity;
+using Parley.Inbox;
+
+namespace Parley.Campaigns;
+
+/// <summary>
+/// Moves a running campaign's recipients into the outbox, a little at a time: per sender number only as
+/// many as its throughput sends in <see cref="CampaignOptions.AheadSeconds"/>, only while the WhatsApp
+/// account's messaging-limit budget (unique customers per rolling 24 hours) has room, and only
+/// recipients whose local time is inside the daily window. Each recipient is checked once more
+/// (erased, consent, frequency cap) and then queued: its state, its message and the outbox row are one
+/// commit, and the state is a concurrency token, so nobody is queued twice. The outbox does the rest
+/// (pacing, the pair limit, retries, reconciling sends of unknown outcome, the last consent check).
+/// </summary>
+public sealed partial class CampaignFeeder(
+    ParleyDb db, AuditLog audit, OutboxBell outbox, IOptions<CampaignOptions> options, TimeProvider clock, ILogger<CampaignFeeder> logger)
+{
+    /// <summary>One round for one campaign of the current workspace.</summary>
+    public async Task FeedAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        var campaign = await db.Campaigns.FirstOrDefaultAsync(c => c.Id == campaignId, cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (campaign is { State: CampaignState.Scheduled } && campaign.StartAt <= now)
+        {
+            campaign.State = CampaignState.Running;
+            campaign.StartedAt ??= now;
+            campaign.UpdatedAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        if (campaign is not { State: CampaignState.Running })
+        {
+            return;
+        }
+
+        var poolIds = JsonSerializer.Deserialize<List<Guid>>(campaign.Numbers) ?? [];
+        var numbers = await db.WhatsAppNumbers.AsNoTracking().Where(n => poolIds.Contains(n.Id)).ToListAsync(cancellationToken);
+        if (await TemplateProblemAsync(campaign, numbers, cancellationToken) is { } problem)
+        {
+            campaign.State = CampaignState.Paused;
+            campaign.StateReason = problem;
+            campaign.UpdatedAt = now;
+            audit.Add("campaign.paused", "campaign", campaign.Id, problem);
+            await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
+
+        var zones = await OpenZonesAsync(campaign, now, cancellationToken);
+        foreach (var number in numbers.Where(n => n.RemovedAt is null))
+        {
+            var room = await RoomAsync(number, now, cancellationToken);
+            if (room > 0 && zones is not { Count: 0 })
+            {
+                await QueueAsync(campaign, number, room, zones, now, cancellationToken);
+            }
+        }
+
+        if (!await db.CampaignRecipients.AnyAsync(r => r.CampaignId == campaign.Id && r.State == RecipientState.Pending, cancellationToken))
+        {
+            campaign.State = CampaignState.Completed;
+            campaign.FinishedAt = now;
+            campaign.UpdatedAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Unique customers per rolling 24 hours for a tier; an unknown tier counts as a new account's 250.</summary>
+    public static int TierLimit(string? tier) => tier?.ToUpperInvariant() switch
+    {
+        "TIER_UNLIMITED" => int.MaxValue,
+        "TIER_100K" => 100_000,
+        "TIER_10K" => 10_000,
+        "TIER_2K" => 2_000,
+        "TIER_1K" => 1_000,
+        _ => 250,
+    };
+
+    /// <summary>The template must still be approved in every sender's account (Meta pauses low-quality ones).</summary>
+    private async Task<string?> TemplateProblemAsync(Campaign campaign, List<WhatsAppNumber> numbers, CancellationToken cancellationToken)
+    {
+        var wabas = numbers.Select(n => n.WabaId).Distinct().ToList();
+        var statuses = await db.WhatsAppTemplates.AsNoTracking()
+            .Where(t => wabas.Contains(t.WabaId) && t.Name == campaign.TemplateName && t.Language == campaign.TemplateLanguage)
+            .Select(t => new { t.WabaId, t.Status }).ToListAsync(cancellationToken);
+        return wabas.Select(w => statuses.FirstOrDefault(s => s.WabaId == w)?.Status ?? "DELETED").FirstOrDefault(s => s != "APPROVED") is { } status
+            ? $"The template {campaign.TemplateName} ({campaign.TemplateLanguage}) is {status} at WhatsApp; resume the campaign once it is approved again."
+            : null;
+    }
+
+    /// <summary>The time zones of waiting recipients whose local time is inside the daily window; null when the campaign has no window.</summary>
+    private async Task<List<string>?> OpenZonesAsync(Campaign campaign, DateTime now, CancellationToken cancellationToken)
+    {
+        if (campaign is not { WindowStart: { } start, WindowEnd: { } end })
+        {
+            return null;
+        }
+
+        var zones = await db.CampaignRecipients.Where(r => r.CampaignId == campaign.Id && r.State == RecipientState.Pending)
+            .Select(r => r.TimeZone).Distinct().ToListAsync(cancellationToken);
+        return [.. zones.Where(z => IsInside(now, z, start, end))];
+    }
+
+    /// <summary>Whether it is between <paramref name="start"/> and <paramref name="end"/> (minutes after midnight, may wrap) in the zone.</summary>
+    public static bool IsInside(DateTime utc, string zone, int start, int end)
+    {
+        var local = TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var info) ? TimeZoneInfo.ConvertTimeFromUtc(utc, info) : utc;
+        var minute = local.Hour * 60 + local.Minute;
+        return start < end ? minute >= start && minute < end : minute >= start || minute < end;
+    }
+
+    /// <summary>How many more this number may take now: its throughput's share of the outbox, and the account's tier budget.</summary>
+    private async Task<int> RoomAsync(WhatsAppNumber number, DateTime now, CancellationToken cancellationToken)
+    {
+        var waiting = await db.Outbox.CountAsync(o => o.WhatsAppNumberId == number.Id && o.State == OutboxState.Pending, cancellationToken);
+        var room = (int)(number.Throughput * options.Value.AheadSeconds) - waiting;
+        var limit = TierLimit(number.MessagingLimit);
+        if (room <= 0 || limit == int.MaxValue)
+        {
+            return room;
+        }
+
+        // The limit is the account's (WABA's), shared by its numbers: count unique customers it reached in 24 hours.
+        var since = now.AddHours(-24);
+        var siblings = db.WhatsAppNumbers.Where(n => n.WabaId == number.WabaId).Select(n => (Guid?)n.Id);
+        var used = await db.CampaignRecipients.Where(r => siblings.Contains(r.WhatsAppNumberId) && r.QueuedAt > since)
+            .Select(r => r.ContactId).Distinct().CountAsync(cancellationToken);
+        return Math.Min(room, limit - used);
+    }
+
+    private async Task QueueAsync(Campaign campaign, WhatsAppNumber number, int room, List<string>? zones, DateTime now, CancellationToken cancellationToken)
+    {
+        var pending = db.CampaignRecipients.Where(r => r.CampaignId == campaign.Id && r.State == RecipientState.Pending && r.WhatsAppNumberId == number.Id);
+        if (zones is not null)
+        {
+            pending = pending.Where(r => zones.Contains(r.TimeZone));
+        }
+
+        var batch = await pending.OrderBy(r => r.Id).Take(room).ToListAsync(cancellationToken);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var ids = batch.Select(r => r.ContactId).ToList();
+        var contacts = await db.Contacts.AsNoTracking().Where(c => ids.Contains(c.Id) && c.ErasedAt == null).Select(c => c.Id).ToHashSetAsync(cancellationToken);
+        var consent = await db.ConsentStates.AsNoTracking().Where(s => s.Purpose == campaign.Purpose && ids.Contains(s.ContactId))
+            .ToDictionaryAsync(s => s.ContactId, s => s.Granted, cancellationToken);
+        var recent = new Dictionary<Guid, int>();
+        if (campaign is { FrequencyCap: { } cap, FrequencyDays: { } days })
+        {
+            var since = now.AddDays(-days);
+            recent = await db.CampaignRecipients.Where(r => ids.Contains(r.ContactId) && r.QueuedAt > since && r.CampaignId != campaign.Id)
+                .GroupBy(r => r.ContactId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+            recent = recent.Where(r => r.Value >= cap).ToDictionary();
+        }
+
+        var conversations = await db.Conversations.Where(c => ids.Contains(c.ContactId) && c.WhatsAppNumberId == number.Id).ToDictionaryAsync(c => c.ContactId, cancellationToken);
+        var template = new JsonObject { ["name"] = campaign.TemplateName, ["language"] = new JsonObject { ["code"] = campaign.TemplateLanguage } };
+        var queued = 0;
+        foreach (var recipient in batch)
+        {
+            var skip = !contacts.Contains(recipient.ContactId) ? CampaignRecipient.Erased
+                : ConsentPolicy.Check(campaign.Purpose, consent.TryGetValue(recipient.ContactId, out var granted) ? granted : null, windowOpen: false) is { } refusal
+                    ? refusal.Code == ConsentPolicy.Withdrawn ? CampaignRecipient.OptedOut : CampaignRecipient.NoConsent
+                : recent.ContainsKey(recipient.ContactId) ? CampaignRecipient.FrequencyCap
+                : null;
+            if (skip is not null)
+            {
+                recipient.State = RecipientState.Skipped;
+                recipient.Reason = skip;
+                continue;
+            }
+
+            if (!conversations.TryGetValue(recipient.ContactId, out var conversation))
+            {
+                conversation = new Conversation { WorkspaceId = campaign.WorkspaceId, ContactId = recipient.ContactId, WhatsAppNumberId = number.Id, Status = ConversationStatus.Resolved, LastMessageAt = now, CreatedAt = now, UpdatedAt = now };
+                db.Conversations.Add(conversation);
+                conversations[recipient.ContactId] = conversation;
+            }
+
+            var content = (JsonObject)template.DeepClone();
+            if (Parameters(recipient.VariableValues) is { Count: > 0 } parameters)
+            {
+                content["components"] = new JsonArray(new JsonObject { ["type"] = "body", ["parameters"] = parameters });
+            }
+
+            var message = new Message
+            {
+                WorkspaceId = campaign.WorkspaceId,
+                ConversationId = conversation.Id,
+                Direction = MessageDirection.Outbound,
+                Type = "template",
+                Content = content.ToJsonString(),
+                ClientKey = $"campaign:{recipient.Id:N}",
+                Status = MessageStatus.Queued,
+                Purpose = campaign.Purpose,
+                CreatedAt = now,
+            };
+            db.Messages.Add(message);
+            db.Outbox.Add(new OutboxEntry { MessageId = message.Id, WorkspaceId = campaign.WorkspaceId, WhatsAppNumberId = number.Id, NextAttemptAt = now, CreatedAt = now });
+            conversation.CampaignId = campaign.Id;
+            conversation.LastMessageAt = now;
+            conversation.UpdatedAt = now;
+            recipient.State = RecipientState.Queued;
+            recipient.MessageId = message.Id;
+            recipient.QueuedAt = now;
+            queued++;
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e)
+        {
+            // Another writer got there first (a conversation made by an inbound message, a cancel): the next round sees it.
+            db.ChangeTracker.Clear();
+            LogRoundLost(logger, e, campaign.Id);
+            return;
+        }
+
+        if (queued > 0)
+        {
+            outbox.Ring();
+        }
+    }
+
+    /// <summary>The body parameters from the planned values (<c>{"1":"Erika"}</c> positional, <c>{"first_name":"Erika"}</c> named).</summary>
+    private static JsonArray Parameters(string? planned)
+    {
+        var values = planned is null ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(planned) ?? [];
+        var named = values.Keys.Any(k => !int.TryParse(k, out _));
+        var parameters = new JsonArray();
+        foreach (var (variable, value) in values)
+        {
+            var parameter = new JsonObject { ["type"] = "text", ["text"] = value };
+            if (named)
+            {
+                parameter["parameter_name"] = variable;
+            }
+
+            parameters.Add(parameter);
+        }
+
+        return parameters;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A round of campaign {CampaignId} lost a race; the next round repeats it")]
+    private static partial void LogRoundLost(ILogger logger, Exception exception, Guid campaignId);
+}
