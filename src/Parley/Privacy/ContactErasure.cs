@@ -51,6 +51,12 @@ public sealed partial class ContactErasure(
             await db.ContactAttributeValues.Where(v => v.ContactId == id).ExecuteDeleteAsync(cancellationToken);
             await db.ContactLabels.Where(l => l.ContactId == id).ExecuteDeleteAsync(cancellationToken);
             await db.ContactListMembers.Where(m => m.ContactId == id).ExecuteDeleteAsync(cancellationToken);
+
+            // Campaign rows stay for the campaign's counts, without the filled-in variables (a name, a city).
+            await db.CampaignRecipients.Where(r => r.ContactId == id)
+                .ExecuteUpdateAsync(r => r.SetProperty(x => x.VariableValues, (string?)null), cancellationToken);
+            await db.CampaignRecipients.Where(r => r.ContactId == id && r.State == Campaigns.RecipientState.Pending)
+                .ExecuteUpdateAsync(r => r.SetProperty(x => x.State, Campaigns.RecipientState.Skipped).SetProperty(x => x.Reason, Campaigns.CampaignRecipient.Erased), cancellationToken);
             if (contact.WaId is { } waId)
             {
                 await db.ConsentRequests.Where(r => r.WaId == waId).ExecuteDeleteAsync(cancellationToken);

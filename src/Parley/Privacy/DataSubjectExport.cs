@@ -64,6 +64,14 @@ public sealed class DataSubjectExport(ParleyDb db, ContactBook book, MediaStore 
         var messages = await db.Messages.AsNoTracking().Where(m => conversationIds.Contains(m.ConversationId)).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToListAsync(cancellationToken);
         var messageIds = messages.Select(m => m.Id).ToList();
         var media = await db.MediaFiles.AsNoTracking().Where(f => f.MessageId != null && messageIds.Contains(f.MessageId.Value)).ToListAsync(cancellationToken);
+        var campaigns = await (
+            from r in db.CampaignRecipients.AsNoTracking().Where(r => r.ContactId == contact.Id)
+            join c in db.Campaigns on r.CampaignId equals c.Id
+            join m in db.Messages on r.MessageId equals m.Id into sent
+            from m in sent.DefaultIfEmpty()
+            orderby c.CreatedAt
+            select new { c.Name, c.TemplateName, c.Purpose, r.State, MessageStatus = (MessageStatus?)m.Status, m.Refusal, r.Reason, r.VariableValues, r.MessageId, r.QueuedAt, r.RepliedAt })
+            .ToListAsync(cancellationToken);
         var files = media.Where(f => f.State == MediaState.Stored).ToDictionary(f => f.MessageId!.Value, f => $"media/{f.Id:N}{Extension(f.FileName)}");
 
         var document = new JsonObject
@@ -111,7 +119,18 @@ public sealed class DataSubjectExport(ParleyDb db, ContactBook book, MediaStore 
                     ["file"] = files.GetValueOrDefault(m.Id),
                 })]),
             })]),
-            ["campaigns"] = new JsonArray(),
+            ["campaigns"] = new JsonArray([.. campaigns.Select(r => (JsonNode)new JsonObject
+            {
+                ["campaign"] = r.Name,
+                ["template"] = r.TemplateName,
+                ["purpose"] = r.Purpose,
+                ["status"] = Campaigns.Campaigns.Status(r.State, r.MessageStatus, r.Refusal, r.RepliedAt is not null),
+                ["reason"] = r.Reason,
+                ["variables"] = r.VariableValues is { } values ? JsonNode.Parse(values) : null,
+                ["messageId"] = r.MessageId,
+                ["queuedAt"] = r.QueuedAt,
+                ["repliedAt"] = r.RepliedAt,
+            })]),
         };
 
         using (var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true))

@@ -199,6 +199,28 @@ public sealed class CampaignsTests(ParleyAppFixture fixture) : IClassFixture<Par
     }
 
     [Fact]
+    public async Task TheDataSubjectExportListsCampaigns_AndErasureKeepsTheRowWithoutItsVariables()
+    {
+        var audience = await AudienceAsync();
+        var erika = await PersonAsync(audience, "Erika", "Köln");
+        var id = (await CreateAsync(audience.Api, Request(audience))).GetProperty("id").GetGuid();
+
+        using var zip = new System.IO.Compression.ZipArchive(await audience.Api.GetStreamAsync($"/api/v1/contacts/{erika.Id}/export"));
+        using var json = await JsonDocument.ParseAsync(zip.GetEntry("contact.json")!.Open());
+        var entry = Assert.Single(json.RootElement.GetProperty("campaigns").EnumerateArray());
+        Assert.Equal("Frühjahr", entry.GetProperty("campaign").GetString());
+        Assert.Equal("pending", entry.GetProperty("status").GetString());
+        Assert.Equal("Erika in Köln", entry.GetProperty("variables").GetProperty("1").GetString());
+
+        (await audience.Api.DeleteAsync($"/api/v1/contacts/{erika.Id}")).EnsureSuccessStatusCode();
+
+        var row = await App.WithDbAsync(db => db.CampaignRecipients.IgnoreQueryFilters().SingleAsync(r => r.CampaignId == id));
+        Assert.Null(row.VariableValues);
+        Assert.Equal(RecipientState.Skipped, row.State);
+        Assert.Equal(CampaignRecipient.Erased, row.Reason);
+    }
+
+    [Fact]
     public async Task BadRequests_SayWhatIsWrong()
     {
         var audience = await AudienceAsync();
@@ -260,5 +282,56 @@ public sealed class CampaignsTests(ParleyAppFixture fixture) : IClassFixture<Par
         }
 
         Assert.Equal(253, (await App.WithDbAsync(db => db.Outbox.IgnoreQueryFilters().CountAsync(o => o.WhatsAppNumberId == audience.First.Id))));
+    }
+}
+
+/// <summary>Two Parley processes on one PostgreSQL database run the same campaign.</summary>
+public sealed class CampaignMultiNodeTests
+{
+    [PostgresFact]
+    public async Task TwoNodes_SendEachRecipientExactlyOnce()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var first = new ParleyApp(database);
+        await using var second = new ParleyApp(database);
+        await first.InitializeAsync();
+        await second.InitializeAsync();
+        var workspace = await first.CreateWorkspaceAsync();
+        var numbers = new[] { await first.ConnectSandboxNumberAsync(workspace), await first.ConnectSandboxNumberAsync(workspace) };
+        var api = first.Api(workspace.AdminKey);
+        var list = (await api.PostOkAsync("/api/v1/lists", new { name = "Alle" })).GetProperty("id").GetGuid();
+        var people = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            var waId = ContactsTestExtensions.NewWaId();
+            var id = (await api.CreateContactAsync(new { phone = "+" + waId, displayName = $"Kundin {i}" })).GetProperty("id").GetGuid();
+            await api.PostOkAsync($"/api/v1/lists/{list}/members", new { contactIds = new[] { id } });
+            (await first.RecordConsentAsync(workspace.AdminKey, id, "marketing", "grant")).EnsureSuccessStatusCode();
+            people.Add(waId);
+        }
+
+        var campaign = await api.PostOkAsync("/api/v1/campaigns", new
+        {
+            name = "Zwei Knoten",
+            template = new { name = "spring_offer", language = "de" },
+            variables = new Dictionary<string, string> { ["1"] = "{{contact.name}}" },
+            audience = new { lists = new[] { list } },
+            numbers = numbers.Select(n => n.PhoneNumberId),
+        });
+        var campaignId = campaign.GetProperty("id").GetGuid();
+        (await second.Api(workspace.AdminKey).PostAsync($"/api/v1/campaigns/{campaignId}/start", null)).EnsureSuccessStatusCode();
+
+        await Eventually.ValueAsync(async () => await first.WithDbAsync(db => db.Outbox.IgnoreQueryFilters().CountAsync(o => o.State == Parley.Channels.WhatsApp.OutboxState.Done
+            && db.CampaignRecipients.IgnoreQueryFilters().Any(r => r.CampaignId == campaignId && r.MessageId == o.MessageId))) == people.Count ? true : (bool?)null);
+        foreach (var waId in people)
+        {
+            var received = 0;
+            foreach (var node in new[] { first, second })
+            {
+                received += (await node.Api(null).GetFromJsonAsync<JsonElement>($"/sandbox/api/messages?to={waId}")).EnumerateArray().Count(m => m.GetProperty("type").GetString() == "template");
+            }
+
+            Assert.Equal(1, received);
+        }
     }
 }
