@@ -5,7 +5,7 @@ namespace Parley.Bench;
 /// <summary>
 /// Benchmarks of the WhatsApp channel against a real Parley process (Release build, demo mode with its
 /// built-in sandbox). Each prints ratios or percentiles measured in one run.
-/// Usage: dotnet run -c Release --project bench/Parley.Bench -- [intake|latency|outbound|contacts-import|segment|inbox|live] [seconds or rows] [PostgreSQL connection string]
+/// Usage: dotnet run -c Release --project bench/Parley.Bench -- [intake|latency|outbound|contacts-import|segment|inbox|live|campaign] [seconds or rows] [PostgreSQL connection string]
 /// </summary>
 internal static class Program
 {
@@ -35,11 +35,14 @@ internal static class Program
             case "live":
                 await LiveBenchmark.RunAsync(seconds > 0 ? seconds : 200, postgres);
                 return 0;
+            case "campaign":
+                await CampaignBenchmark.RunAsync(seconds > 0 ? seconds : 100_000, postgres);
+                return 0;
             case "segment":
                 await ContactsBenchmark.SegmentAsync(seconds > 0 ? seconds : 1_000_000, postgres);
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("Scenarios: intake, latency, outbound, contacts-import, segment, inbox, live.");
+                await Console.Error.WriteLineAsync("Scenarios: intake, latency, outbound, contacts-import, segment, inbox, live, campaign.");
                 return 1;
         }
     }

@@ -39,7 +39,7 @@ public sealed class KeyboardTests(BrowserFixture fixture)
             await TabAsync();
         }
 
-        Assert.Equal(["Skip to content", "Parley", "Inbox", "Overview", "Contacts", "Templates", "Administration"], stops);
+        Assert.Equal(["Skip to content", "Parley", "Inbox", "Overview", "Contacts", "Templates", "Campaigns", "Administration"], stops);
         await page.Keyboard.PressAsync("Enter");
         for (var i = 0; i < 10 && stops[^1] != "Audit log"; i++)
         {

@@ -270,30 +270,35 @@ public sealed class CampaignPlanner(
         Guid campaignId, Expression<Func<Contact, bool>> audience, List<WhatsAppNumber> numbers, TemplateChoice choice, JsonObject mapping,
         List<AttributeDefinition> attributes, string purpose, string timeZone, CancellationToken cancellationToken)
     {
+        // Consent and the sticky sender are index seeks per contact inside the one query that reads the audience.
+        var poolIds = numbers.Select(n => n.Id).ToList();
         var people = db.Contacts.AsNoTracking().Where(c => c.ErasedAt == null).Where(audience);
-        var ids = people.Select(c => c.Id);
         var contacts = await people.OrderBy(c => c.Id)
-            .Select(c => new { c.Id, c.DisplayName, c.ProfileName, c.CustomerId, c.ExternalId, c.Phone, c.WaId, c.UserId })
+            .Select(c => new
+            {
+                c.Id,
+                c.DisplayName,
+                c.ProfileName,
+                c.CustomerId,
+                c.ExternalId,
+                c.Phone,
+                c.WaId,
+                c.UserId,
+                Granted = db.ConsentStates.Where(s => s.ContactId == c.Id && s.Purpose == purpose).Select(s => (bool?)s.Granted).FirstOrDefault(),
+                Sender = db.Conversations.Where(x => x.ContactId == c.Id && poolIds.Contains(x.WhatsAppNumberId)).OrderByDescending(x => x.LastMessageAt)
+                    .Select(x => (Guid?)x.WhatsAppNumberId).FirstOrDefault(),
+            })
             .ToListAsync(cancellationToken);
 
         var attributeIds = attributes.Select(a => a.Id).ToList();
         var values = new Dictionary<(Guid, Guid), ContactAttributeValue>();
         if (attributeIds.Count > 0)
         {
+            var ids = people.Select(c => c.Id);
             await foreach (var value in db.ContactAttributeValues.AsNoTracking().Where(v => attributeIds.Contains(v.AttributeId) && ids.Contains(v.ContactId)).AsAsyncEnumerable().WithCancellation(cancellationToken))
             {
                 values[(value.ContactId, value.AttributeId)] = value;
             }
-        }
-
-        var consent = await db.ConsentStates.AsNoTracking().Where(s => s.Purpose == purpose && ids.Contains(s.ContactId))
-            .ToDictionaryAsync(s => s.ContactId, s => s.Granted, cancellationToken);
-        var poolIds = numbers.Select(n => n.Id).ToList();
-        var sticky = new Dictionary<Guid, Guid>();
-        await foreach (var conversation in db.Conversations.AsNoTracking().Where(c => poolIds.Contains(c.WhatsAppNumberId) && ids.Contains(c.ContactId))
-            .OrderBy(c => c.LastMessageAt).Select(c => new { c.ContactId, c.WhatsAppNumberId }).AsAsyncEnumerable().WithCancellation(cancellationToken))
-        {
-            sticky[conversation.ContactId] = conversation.WhatsAppNumberId; // the latest wins
         }
 
         var places = new Dictionary<string, (string? Country, string? Zone)>(StringComparer.Ordinal);
@@ -304,7 +309,7 @@ public sealed class CampaignPlanner(
         {
             var digits = contact.WaId ?? contact.Phone?.TrimStart('+');
             var (country, zone) = digits is null ? (null, null) : Place(places, digits);
-            var numberId = sticky.TryGetValue(contact.Id, out var known) ? known : poolIds[(int)(BitConverter.ToUInt32(contact.Id.ToByteArray(), 12) % (uint)poolIds.Count)];
+            var numberId = contact.Sender ?? poolIds[(int)(BitConverter.ToUInt32(contact.Id.ToByteArray(), 12) % (uint)poolIds.Count)];
 
             string? reason = null;
             string? rendered = null;
@@ -312,7 +317,7 @@ public sealed class CampaignPlanner(
             {
                 reason = CampaignRecipient.InvalidNumber;
             }
-            else if (ConsentPolicy.Check(purpose, consent.TryGetValue(contact.Id, out var granted) ? granted : null, windowOpen: false) is { } refusal)
+            else if (ConsentPolicy.Check(purpose, contact.Granted, windowOpen: false) is { } refusal)
             {
                 reason = refusal.Code == ConsentPolicy.Withdrawn ? CampaignRecipient.OptedOut : CampaignRecipient.NoConsent;
             }

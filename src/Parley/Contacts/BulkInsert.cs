@@ -7,14 +7,15 @@ using Parley.Data;
 namespace Parley.Contacts;
 
 /// <summary>
-/// Multi-row INSERTs inside the context's current transaction, for the import's new rows: EF's
+/// INSERTs of many rows inside the context's current transaction (multi-row statements on PostgreSQL, one prepared statement per row on SQLite), for the import's new rows: EF's
 /// change tracking costs more than the rows themselves at 100,000 contacts. Values are written the way
 /// EF writes them on each provider (on SQLite: GUIDs as upper-case text, times as
 /// <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c>, dates as <c>yyyy-MM-dd</c>, booleans as 0/1).
 /// </summary>
 internal static class BulkInsert
 {
-    private const int MaxParameters = 900;
+    /// <summary>PostgreSQL takes up to 65,535 parameters a statement; fewer, larger statements are faster there.</summary>
+    private const int MaxParameters = 30_000;
 
     public static async Task RunAsync(ParleyDb db, string table, string[] columns, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
     {
@@ -26,6 +27,32 @@ internal static class BulkInsert
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         var sqlite = db.Database.IsSqlite();
+        if (sqlite)
+        {
+            // SQLite runs in process: one prepared single-row statement, executed per row, beats building large ones.
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => "@p" + c.ToString(CultureInfo.InvariantCulture)))})";
+            var parameters = columns.Select((_, c) =>
+            {
+                var parameter = insert.CreateParameter();
+                parameter.ParameterName = "@p" + c.ToString(CultureInfo.InvariantCulture);
+                insert.Parameters.Add(parameter);
+                return parameter;
+            }).ToArray();
+            foreach (var row in rows)
+            {
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    parameters[c].Value = Convert(row[c], sqlite) ?? DBNull.Value;
+                }
+
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return;
+        }
+
         foreach (var chunk in rows.Chunk(Math.Max(1, MaxParameters / columns.Length)))
         {
             await using var command = connection.CreateCommand();
