@@ -34,7 +34,7 @@ public sealed class KeyboardTests(BrowserFixture fixture)
             stops.Add(name);
         }
 
-        for (var i = 0; i < 7; i++)
+        for (var i = 0; i < 8; i++)
         {
             await TabAsync();
         }
@@ -46,7 +46,7 @@ public sealed class KeyboardTests(BrowserFixture fixture)
             await TabAsync();
         }
 
-        Assert.Equal("Users", stops[7]);
+        Assert.Equal("Users", stops[8]);
         Assert.Contains("API keys", stops);
         Assert.Equal("Audit log", stops[^1]);
 

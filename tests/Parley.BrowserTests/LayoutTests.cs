@@ -62,6 +62,16 @@ public sealed class LayoutTests(BrowserFixture fixture)
         await page.Locator("form[action*='handler=sync'] button").ClickAsync();
         await Expect(page.GetByText("hello_world")).ToBeVisibleAsync();
         await CheckAsync(page, size, "templates");
+        await fixture.Server.PostAsync("/api/v1/lists", new { name = $"Newsletter {size}" });
+        await OpenAsync(page, "/w/demo/campaigns");
+        await page.Locator("input[name=name]").FillAsync($"Frühjahr ({size})");
+        await page.Locator("select[name=template]").SelectOptionAsync("spring_offer|de");
+        await page.Locator("textarea[name=variables]").FillAsync("1 = {{contact.name|Kundin}}");
+        await page.Locator("label.check", new() { HasText = $"Newsletter {size} (" }).Locator("input").CheckAsync();
+        await CheckAsync(page, size, "campaigns");
+        await page.Locator("form:has(input[name=name]) button[type=submit]").ClickAsync();
+        await Expect(page.Locator("h1", new() { HasText = $"Frühjahr ({size})" })).ToBeVisibleAsync();
+        await CheckAsync(page, size, "campaign");
         await OpenAsync(page, "/w/demo/retention");
         await CheckAsync(page, size, "retention");
         await OpenAsync(page, "/w/demo/audit-log");

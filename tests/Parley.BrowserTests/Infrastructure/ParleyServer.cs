@@ -61,6 +61,16 @@ public sealed partial class ParleyServer : IAsyncDisposable
         }
     }
 
+    /// <summary>POSTs to the demo workspace's API with the admin key; the answer's body.</summary>
+    public async Task<System.Text.Json.JsonElement> PostAsync(string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+    }
+
     /// <summary>Adds a person to the demo workspace through the API and returns their generated password.</summary>
     public async Task<Account> AddMemberAsync(string role, string name)
     {
