@@ -221,6 +221,26 @@ public sealed class CampaignsTests(ParleyAppFixture fixture) : IClassFixture<Par
     }
 
     [Fact]
+    public async Task ATemplateMetaPaused_PausesTheCampaignWithTheReason_AndNothingIsSent()
+    {
+        var audience = await AudienceAsync();
+        var erika = await PersonAsync(audience, "Erika", "Köln");
+        var id = (await CreateAsync(audience.Api, Request(audience))).GetProperty("id").GetGuid();
+        await App.WithDbAsync(db => db.WhatsAppTemplates.IgnoreQueryFilters()
+            .Where(t => t.Name == "spring_offer" && db.WhatsAppNumbers.IgnoreQueryFilters().Any(n => n.Id == audience.First.Id && n.WorkspaceId == t.WorkspaceId))
+            .ExecuteUpdateAsync(t => t.SetProperty(x => x.Status, "PAUSED")));
+
+        (await audience.Api.PostAsync($"/api/v1/campaigns/{id}/start", null)).EnsureSuccessStatusCode();
+        await App.Services.GetRequiredService<CampaignRunner>().RunOnceAsync(CancellationToken.None);
+
+        var paused = await audience.Api.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        Assert.Equal("paused", paused.GetProperty("state").GetString());
+        Assert.Contains("spring_offer (de) is PAUSED", paused.GetProperty("stateReason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, Count(paused, "pending"));
+        Assert.Empty(await TemplatesReceivedAsync(erika.WaId));
+    }
+
+    [Fact]
     public async Task BadRequests_SayWhatIsWrong()
     {
         var audience = await AudienceAsync();
