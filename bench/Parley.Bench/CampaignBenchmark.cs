@@ -17,17 +17,25 @@ internal static class CampaignBenchmark
 
     public static async Task RunAsync(int recipients, string? postgres)
     {
-        using var parley = await ParleyServer.StartAsync(postgres, sandboxThroughput: Throughput);
+        // BENCH_SANDBOX=process: the sandbox in its own process, so Parley's memory is Parley's alone.
+        var separate = Environment.GetEnvironmentVariable("BENCH_SANDBOX") == "process";
+        using var parley = await ParleyServer.StartAsync(postgres, sandboxThroughput: Throughput, separateSandbox: separate);
+        Console.WriteLine(separate ? "sandbox in its own process" : "sandbox inside Parley (demo mode)");
         var numbers = await parley.SandboxNumbersAsync();
-        var second = await parley.Api.PostAsJsonAsync(parley.Url + "/api/v1/channels/whatsapp", new
+        // Demo mode connects the first sandbox number itself; the others (and, with a separate sandbox, all) are connected here.
+        var connected = (await parley.Api.GetFromJsonAsync<JsonElement>(parley.Url + "/api/v1/channels/whatsapp")).EnumerateArray().Select(n => n.GetProperty("phoneNumberId").GetString()).ToHashSet();
+        foreach (var sandboxNumber in numbers.Take(2).Where(n => !connected.Contains(n.PhoneNumberId)))
         {
-            phoneNumberId = numbers[1].PhoneNumberId,
-            wabaId = numbers[1].WabaId,
-            displayPhoneNumber = numbers[1].DisplayPhoneNumber,
-            accessToken = numbers[1].AccessToken,
-            throughput = Throughput,
-        });
-        second.EnsureSuccessStatusCode();
+            (await parley.Api.PostAsJsonAsync(parley.Url + "/api/v1/channels/whatsapp", new
+            {
+                phoneNumberId = sandboxNumber.PhoneNumberId,
+                wabaId = sandboxNumber.WabaId,
+                displayPhoneNumber = sandboxNumber.DisplayPhoneNumber,
+                accessToken = sandboxNumber.AccessToken,
+                throughput = Throughput,
+            })).EnsureSuccessStatusCode();
+        }
+
         foreach (var number in (await parley.Api.GetFromJsonAsync<JsonElement>(parley.Url + "/api/v1/channels/whatsapp")).EnumerateArray())
         {
             (await parley.Api.PatchAsJsonAsync($"{parley.Url}/api/v1/channels/whatsapp/{number.GetProperty("id").GetGuid()}", new { throughput = Throughput })).EnsureSuccessStatusCode();
