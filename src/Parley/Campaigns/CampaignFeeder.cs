@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Parley.Channels.WhatsApp;
@@ -42,7 +41,8 @@ public sealed partial class CampaignFeeder(
 
         var poolIds = JsonSerializer.Deserialize<List<Guid>>(campaign.Numbers) ?? [];
         var numbers = await db.WhatsAppNumbers.AsNoTracking().Where(n => poolIds.Contains(n.Id)).ToListAsync(cancellationToken);
-        if (await TemplateProblemAsync(campaign, numbers, cancellationToken) is { } problem)
+        var (choice, problem) = await TemplateAsync(campaign, numbers, cancellationToken);
+        if (problem is not null)
         {
             campaign.State = CampaignState.Paused;
             campaign.StateReason = problem;
@@ -53,12 +53,18 @@ public sealed partial class CampaignFeeder(
         }
 
         var zones = await OpenZonesAsync(campaign, now, cancellationToken);
-        foreach (var number in numbers.Where(n => n.RemovedAt is null))
+        var budgets = new Dictionary<string, int>(); // per WhatsApp account, read once a round
+        foreach (var number in numbers.Where(n => n.RemovedAt is null && zones is not { Count: 0 }))
         {
-            var room = await RoomAsync(number, now, cancellationToken);
-            if (room > 0 && zones is not { Count: 0 })
+            if (!budgets.TryGetValue(number.WabaId, out var budget))
             {
-                await QueueAsync(campaign, number, room, zones, now, cancellationToken);
+                budgets[number.WabaId] = budget = await TierBudgetAsync(number, now, cancellationToken);
+            }
+
+            var room = Math.Min(budget, await OutboxRoomAsync(number, cancellationToken));
+            if (room > 0)
+            {
+                budgets[number.WabaId] = budget - await QueueAsync(campaign, choice!, number, room, zones, now, cancellationToken);
             }
         }
 
@@ -82,16 +88,17 @@ public sealed partial class CampaignFeeder(
         _ => 250,
     };
 
-    /// <summary>The template must still be approved in every sender's account (Meta pauses low-quality ones).</summary>
-    private async Task<string?> TemplateProblemAsync(Campaign campaign, List<WhatsAppNumber> numbers, CancellationToken cancellationToken)
+    /// <summary>The template as the first sender's account has it; a problem when it is no longer approved in every sender's account (Meta pauses low-quality ones).</summary>
+    private async Task<(TemplateChoice? Choice, string? Problem)> TemplateAsync(Campaign campaign, List<WhatsAppNumber> numbers, CancellationToken cancellationToken)
     {
         var wabas = numbers.Select(n => n.WabaId).Distinct().ToList();
-        var statuses = await db.WhatsAppTemplates.AsNoTracking()
+        var templates = await db.WhatsAppTemplates.AsNoTracking()
             .Where(t => wabas.Contains(t.WabaId) && t.Name == campaign.TemplateName && t.Language == campaign.TemplateLanguage)
-            .Select(t => new { t.WabaId, t.Status }).ToListAsync(cancellationToken);
-        return wabas.Select(w => statuses.FirstOrDefault(s => s.WabaId == w)?.Status ?? "DELETED").FirstOrDefault(s => s != "APPROVED") is { } status
-            ? $"The template {campaign.TemplateName} ({campaign.TemplateLanguage}) is {status} at WhatsApp; resume the campaign once it is approved again."
-            : null;
+            .ToListAsync(cancellationToken);
+        var status = wabas.Select(w => templates.FirstOrDefault(t => t.WabaId == w)?.Status ?? "DELETED").FirstOrDefault(s => s != "APPROVED");
+        return status is null
+            ? (TemplateChoices.Choice(templates[0]), null)
+            : (null, $"The template {campaign.TemplateName} ({campaign.TemplateLanguage}) is {status} at WhatsApp; resume the campaign once it is approved again.");
     }
 
     /// <summary>The time zones of waiting recipients whose local time is inside the daily window; null when the campaign has no window.</summary>
@@ -115,26 +122,31 @@ public sealed partial class CampaignFeeder(
         return start < end ? minute >= start && minute < end : minute >= start || minute < end;
     }
 
-    /// <summary>How many more this number may take now: its throughput's share of the outbox, and the account's tier budget.</summary>
-    private async Task<int> RoomAsync(WhatsAppNumber number, DateTime now, CancellationToken cancellationToken)
+    /// <summary>How many more this number may take now: its throughput's share of the outbox.</summary>
+    private async Task<int> OutboxRoomAsync(WhatsAppNumber number, CancellationToken cancellationToken) =>
+        (int)(number.Throughput * options.Value.AheadSeconds)
+            - await db.Outbox.CountAsync(o => o.WhatsAppNumberId == number.Id && o.State == OutboxState.Pending, cancellationToken);
+
+    /// <summary>
+    /// The account's (WABA's) tier budget left, shared by its numbers: its limit minus the unique customers its
+    /// numbers reached through campaigns in the last 24 hours.
+    /// </summary>
+    private async Task<int> TierBudgetAsync(WhatsAppNumber number, DateTime now, CancellationToken cancellationToken)
     {
-        var waiting = await db.Outbox.CountAsync(o => o.WhatsAppNumberId == number.Id && o.State == OutboxState.Pending, cancellationToken);
-        var room = (int)(number.Throughput * options.Value.AheadSeconds) - waiting;
         var limit = TierLimit(number.MessagingLimit);
-        if (room <= 0 || limit == int.MaxValue)
+        if (limit == int.MaxValue)
         {
-            return room;
+            return limit;
         }
 
-        // The limit is the account's (WABA's), shared by its numbers: count unique customers it reached in 24 hours.
         var since = now.AddHours(-24);
         var siblings = db.WhatsAppNumbers.Where(n => n.WabaId == number.WabaId).Select(n => (Guid?)n.Id);
-        var used = await db.CampaignRecipients.Where(r => siblings.Contains(r.WhatsAppNumberId) && r.QueuedAt > since)
+        return limit - await db.CampaignRecipients.Where(r => siblings.Contains(r.WhatsAppNumberId) && r.QueuedAt > since)
             .Select(r => r.ContactId).Distinct().CountAsync(cancellationToken);
-        return Math.Min(room, limit - used);
     }
 
-    private async Task QueueAsync(Campaign campaign, WhatsAppNumber number, int room, List<string>? zones, DateTime now, CancellationToken cancellationToken)
+    /// <summary>Queues up to <paramref name="room"/> of the number's waiting recipients; answers how many were queued.</summary>
+    private async Task<int> QueueAsync(Campaign campaign, TemplateChoice template, WhatsAppNumber number, int room, List<string>? zones, DateTime now, CancellationToken cancellationToken)
     {
         var pending = db.CampaignRecipients.Where(r => r.CampaignId == campaign.Id && r.State == RecipientState.Pending && r.WhatsAppNumberId == number.Id);
         if (zones is not null)
@@ -145,31 +157,29 @@ public sealed partial class CampaignFeeder(
         var batch = await pending.OrderBy(r => r.Id).Take(room).ToListAsync(cancellationToken);
         if (batch.Count == 0)
         {
-            return;
+            return 0;
         }
 
         var ids = batch.Select(r => r.ContactId).ToList();
         var contacts = await db.Contacts.AsNoTracking().Where(c => ids.Contains(c.Id) && c.ErasedAt == null).Select(c => c.Id).ToHashSetAsync(cancellationToken);
         var consent = await db.ConsentStates.AsNoTracking().Where(s => s.Purpose == campaign.Purpose && ids.Contains(s.ContactId))
             .ToDictionaryAsync(s => s.ContactId, s => s.Granted, cancellationToken);
-        var recent = new Dictionary<Guid, int>();
+        HashSet<Guid> capped = [];
         if (campaign is { FrequencyCap: { } cap, FrequencyDays: { } days })
         {
             var since = now.AddDays(-days);
-            recent = await db.CampaignRecipients.Where(r => ids.Contains(r.ContactId) && r.QueuedAt > since && r.CampaignId != campaign.Id)
-                .GroupBy(r => r.ContactId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
-            recent = recent.Where(r => r.Value >= cap).ToDictionary();
+            capped = await db.CampaignRecipients.Where(r => ids.Contains(r.ContactId) && r.QueuedAt > since && r.CampaignId != campaign.Id)
+                .GroupBy(r => r.ContactId).Where(g => g.Count() >= cap).Select(g => g.Key).ToHashSetAsync(cancellationToken);
         }
 
         var conversations = await db.Conversations.Where(c => ids.Contains(c.ContactId) && c.WhatsAppNumberId == number.Id).ToDictionaryAsync(c => c.ContactId, cancellationToken);
-        var template = new JsonObject { ["name"] = campaign.TemplateName, ["language"] = new JsonObject { ["code"] = campaign.TemplateLanguage } };
         var queued = 0;
         foreach (var recipient in batch)
         {
             var skip = !contacts.Contains(recipient.ContactId) ? CampaignRecipient.Erased
                 : ConsentPolicy.Check(campaign.Purpose, consent.TryGetValue(recipient.ContactId, out var granted) ? granted : null, windowOpen: false) is { } refusal
-                    ? refusal.Code == ConsentPolicy.Withdrawn ? CampaignRecipient.OptedOut : CampaignRecipient.NoConsent
-                : recent.ContainsKey(recipient.ContactId) ? CampaignRecipient.FrequencyCap
+                    ? CampaignRecipient.SkipFor(refusal)
+                : capped.Contains(recipient.ContactId) ? CampaignRecipient.FrequencyCap
                 : null;
             if (skip is not null)
             {
@@ -185,12 +195,8 @@ public sealed partial class CampaignFeeder(
                 conversations[recipient.ContactId] = conversation;
             }
 
-            var content = (JsonObject)template.DeepClone();
-            if (Parameters(recipient.VariableValues) is { Count: > 0 } parameters)
-            {
-                content["components"] = new JsonArray(new JsonObject { ["type"] = "body", ["parameters"] = parameters });
-            }
-
+            var values = recipient.VariableValues is { } planned ? JsonSerializer.Deserialize<Dictionary<string, string>>(planned)! : [];
+            var content = template.Message([.. template.Variables.Select(v => values.GetValueOrDefault(v, ""))])["template"]!;
             var message = new Message
             {
                 WorkspaceId = campaign.WorkspaceId,
@@ -223,33 +229,15 @@ public sealed partial class CampaignFeeder(
             // Another writer got there first (a conversation made by an inbound message, a cancel): the next round sees it.
             db.ChangeTracker.Clear();
             LogRoundLost(logger, e, campaign.Id);
-            return;
+            return 0;
         }
 
         if (queued > 0)
         {
             outbox.Ring();
         }
-    }
 
-    /// <summary>The body parameters from the planned values (<c>{"1":"Erika"}</c> positional, <c>{"first_name":"Erika"}</c> named).</summary>
-    private static JsonArray Parameters(string? planned)
-    {
-        var values = planned is null ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(planned) ?? [];
-        var named = values.Keys.Any(k => !int.TryParse(k, out _));
-        var parameters = new JsonArray();
-        foreach (var (variable, value) in values)
-        {
-            var parameter = new JsonObject { ["type"] = "text", ["text"] = value };
-            if (named)
-            {
-                parameter["parameter_name"] = variable;
-            }
-
-            parameters.Add(parameter);
-        }
-
-        return parameters;
+        return queued;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A round of campaign {CampaignId} lost a race; the next round repeats it")]

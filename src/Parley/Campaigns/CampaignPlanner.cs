@@ -319,7 +319,7 @@ public sealed class CampaignPlanner(
             }
             else if (ConsentPolicy.Check(purpose, contact.Granted, windowOpen: false) is { } refusal)
             {
-                reason = refusal.Code == ConsentPolicy.Withdrawn ? CampaignRecipient.OptedOut : CampaignRecipient.NoConsent;
+                reason = CampaignRecipient.SkipFor(refusal);
             }
             else
             {

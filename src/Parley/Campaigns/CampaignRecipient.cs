@@ -32,6 +32,11 @@ public sealed class CampaignRecipient
     public const string MissingVariable = "missing_variable";
     public const string Erased = "erased";
 
+    /// <summary>The skip reason for a consent refusal: a withdrawal is an opt-out, no statement is no consent.</summary>
+    public static string SkipFor(Consent.ConsentRefusal refusal) => SkipFor(refusal.Code);
+
+    public static string SkipFor(string refusalCode) => refusalCode == Consent.ConsentPolicy.Withdrawn ? OptedOut : NoConsent;
+
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public required Guid WorkspaceId { get; init; }
     public required Guid CampaignId { get; init; }

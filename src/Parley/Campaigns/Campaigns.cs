@@ -72,7 +72,7 @@ public sealed class Campaigns(ParleyDb db, AuditLog audit, CampaignBell bell, Wr
             counts[status] += group.Count;
             if (status == "skipped")
             {
-                var reason = group.Key.Refusal is { } refusal ? Skip(refusal) : (group.Key.Reason ?? "").Split(':')[0];
+                var reason = group.Key.Refusal is { } refusal ? CampaignRecipient.SkipFor(refusal) : (group.Key.Reason ?? "").Split(':')[0];
                 skipped[reason] = skipped.GetValueOrDefault(reason) + group.Count;
             }
             else if (status == "failed")
@@ -109,10 +109,12 @@ public sealed class Campaigns(ParleyDb db, AuditLog audit, CampaignBell bell, Wr
             estimate.RootElement.Clone(), cost, options.Value.Currency, campaign.CreatedAt, campaign.StartedAt, campaign.FinishedAt);
     }
 
+    public Task<bool> ExistsAsync(Guid id, CancellationToken cancellationToken) => db.Campaigns.AnyAsync(c => c.Id == id, cancellationToken);
+
     /// <summary>A page of recipients in planning order; <paramref name="status"/> is one of <see cref="Statuses"/>.</summary>
     public async Task<Outcome<RecipientPage>> RecipientsAsync(Guid id, string? status, string? after, int limit, CancellationToken cancellationToken)
     {
-        if (!await db.Campaigns.AnyAsync(c => c.Id == id, cancellationToken))
+        if (!await ExistsAsync(id, cancellationToken))
         {
             return OperationError.NotFound;
         }
@@ -242,8 +244,6 @@ public sealed class Campaigns(ParleyDb db, AuditLog audit, CampaignBell bell, Wr
         },
     };
 
-    private static string Skip(string refusal) => refusal == Consent.ConsentPolicy.Withdrawn ? CampaignRecipient.OptedOut : CampaignRecipient.NoConsent;
-
     /// <summary>A member-init shape (not a constructor), so that EF can still filter on it.</summary>
     private sealed class Row
     {
@@ -277,7 +277,7 @@ public sealed class Campaigns(ParleyDb db, AuditLog audit, CampaignBell bell, Wr
     {
         var (r, m) = (row.Recipient, row.Message);
         var status = Status(r.State, m?.Status, m?.Refusal, r.RepliedAt is not null);
-        var reason = r.Reason ?? (m?.Refusal is { } refusal ? Skip(refusal) : null);
+        var reason = r.Reason ?? (m?.Refusal is { } refusal ? CampaignRecipient.SkipFor(refusal) : null);
         return new RecipientView(r.Id, row.CustomerId, status, reason, m?.ErrorCode, m?.Refusal is null ? m?.ErrorTitle : null, m?.ConversationId,
             r.QueuedAt, m?.SentAt, m?.DeliveredAt, m?.ReadAt, r.RepliedAt);
     }

@@ -30,7 +30,7 @@ public static class CampaignsApi
         }).WithDescription("Recipients by customer ID in planning order; status filter (pending, queued, sent, delivered, read, replied, failed, skipped, cancelled); after = the previous page's next.");
         campaigns.MapGet("/{id:guid}/recipients.csv", async Task<IResult> (Guid id, HttpContext http, Campaigns service, CancellationToken ct) =>
         {
-            if (await service.FindAsync(id, ct) is null)
+            if (await service.ExistsAsync(id, ct) is false)
             {
                 return TypedResults.NotFound();
             }

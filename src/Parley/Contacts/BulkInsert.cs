@@ -22,8 +22,7 @@ internal static class BulkInsert
 
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        var sqlite = db.Database.IsSqlite();
-        if (sqlite)
+        if (db.Database.IsSqlite())
         {
             // SQLite runs in process: one prepared single-row statement, executed per row, beats building large ones.
             await using var insert = connection.CreateCommand();
@@ -40,7 +39,7 @@ internal static class BulkInsert
             {
                 for (var c = 0; c < columns.Length; c++)
                 {
-                    parameters[c].Value = Convert(row[c], sqlite) ?? DBNull.Value;
+                    parameters[c].Value = ForSqlite(row[c]) ?? DBNull.Value;
                 }
 
                 await insert.ExecuteNonQueryAsync(cancellationToken);
@@ -77,7 +76,7 @@ internal static class BulkInsert
         await writer.CompleteAsync(cancellationToken);
     }
 
-    private static object? Convert(object? value, bool sqlite) => !sqlite ? value : value switch
+    private static object? ForSqlite(object? value) => value switch
     {
         Guid guid => guid.ToString().ToUpperInvariant(),
         DateTime time => time.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),

@@ -29,7 +29,7 @@ public sealed class CampaignPageModel(Campaigns campaigns, WorkspaceContext work
     /// <summary>The recipients as CSV (customer IDs, never numbers); the API takes keys only, so the page serves the download.</summary>
     public async Task<IActionResult> OnGetCsvAsync(Guid id, CancellationToken cancellationToken)
     {
-        if (await campaigns.FindAsync(id, cancellationToken) is null)
+        if (await campaigns.ExistsAsync(id, cancellationToken) is false)
         {
             return NotFound();
         }
