@@ -162,6 +162,12 @@ run_pass() {
 
     if ((failed > 0)); then
         failures+=("$name: $failed failed")
+        # The names of the failed tests, so the summary at the end says which ones.
+        local test
+        while IFS= read -r test; do
+            failures+=("$name:   $test")
+        done < <(grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*' "$trx" |
+            sed -n 's/.* testName="\([^"]*\)".*/\1/p' | head -n 20)
     elif ((rc != 0)); then
         failures+=("$name: dotnet test exited with $rc")
     fi

@@ -186,13 +186,17 @@ public sealed class TemplateStore(ParleyDb db, GraphClient graph, WorkspaceConte
                 : OperationError.Invalid("phoneNumberId", "phoneNumberId is not one of this workspace's WhatsApp numbers.");
         }
 
-        var submitted = new JsonObject { ["name"] = name, ["language"] = language, ["category"] = category, ["components"] = components.DeepClone() };
+        var format = request["parameter_format"] is JsonValue pf && pf.TryGetValue<string>(out var formatText) ? formatText.Trim().ToUpperInvariant() : "POSITIONAL";
+        if (format is not ("POSITIONAL" or "NAMED"))
+        {
+            return OperationError.Invalid("parameter_format", "parameter_format is POSITIONAL ({{1}}, {{2}}) or NAMED ({{first_name}}).");
+        }
+
+        var submitted = new JsonObject { ["name"] = name, ["language"] = language, ["category"] = category, ["parameter_format"] = format, ["components"] = components.DeepClone() };
         var result = await graph.CreateTemplateAsync(number, submitted, cancellationToken);
         if (result is not GraphAnswered answered)
         {
-            return new OperationError(ErrorKind.Refused, result is GraphRefused refused
-                ? $"WhatsApp refused the template ({refused.Code}): {refused.Title}. {refused.Details}".Trim()
-                : "WhatsApp could not be reached; nothing was submitted. Try again in a minute.");
+            return Refusal(result);
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -209,6 +213,68 @@ public sealed class TemplateStore(ParleyDb db, GraphClient graph, WorkspaceConte
         row.Components = components.ToJsonString();
         row.RejectionReason = null;
         row.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        return View(row);
+    }
+
+    /// <summary>
+    /// Edits a template's components and/or category through the Cloud API (<c>POST /{template-id}</c>, Meta's
+    /// shape). Meta reviews the edit again: the template is PENDING until the status webhook arrives, and an
+    /// approved one may be edited once a day and ten times in 30 days (Meta says so when it refuses).
+    /// </summary>
+    public async Task<Outcome<TemplateView>> EditAsync(Guid id, JsonObject? request, CancellationToken cancellationToken)
+    {
+        var row = await db.WhatsAppTemplates.FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+        if (row is null)
+        {
+            return OperationError.NotFound;
+        }
+
+        var category = request?["category"] is JsonValue c && c.TryGetValue<string>(out var categoryText) ? categoryText.Trim().ToUpperInvariant() : null;
+        var components = request?["components"] as JsonArray;
+        if (category is null && components is null)
+        {
+            return OperationError.Invalid("components", "Give components (Meta's array of HEADER, BODY, FOOTER and BUTTONS) or a category to edit.");
+        }
+
+        if (category is not (null or "MARKETING" or "UTILITY" or "AUTHENTICATION"))
+        {
+            return OperationError.Invalid("category", "The category is MARKETING, UTILITY or AUTHENTICATION.");
+        }
+
+        if (components is { Count: 0 })
+        {
+            return OperationError.Invalid("components", "components is Meta's array of HEADER, BODY, FOOTER and BUTTONS; a BODY is required.");
+        }
+
+        var number = await db.WhatsAppNumbers.AsNoTracking().Where(n => n.RemovedAt == null && n.WabaId == row.WabaId).FirstOrDefaultAsync(cancellationToken);
+        if (number is null || row.TemplateId is null)
+        {
+            return new OperationError(ErrorKind.Refused, "No connected number belongs to this template's WhatsApp account any more; it can't be edited from Parley.");
+        }
+
+        var edit = new JsonObject();
+        if (category is not null)
+        {
+            edit["category"] = category;
+        }
+
+        if (components is not null)
+        {
+            edit["components"] = components.DeepClone();
+        }
+
+        var result = await graph.EditTemplateAsync(number, row.TemplateId, edit, cancellationToken);
+        if (result is not GraphAnswered)
+        {
+            return Refusal(result);
+        }
+
+        row.Status = "PENDING";
+        row.Category = category ?? row.Category;
+        row.Components = components?.ToJsonString() ?? row.Components;
+        row.RejectionReason = null;
+        row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(cancellationToken);
         return View(row);
     }
@@ -231,6 +297,10 @@ public sealed class TemplateStore(ParleyDb db, GraphClient graph, WorkspaceConte
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }
+
+    private static OperationError Refusal(GraphResult result) => new(ErrorKind.Refused, result is GraphRefused refused
+        ? $"WhatsApp refused the template ({refused.Code}): {refused.Title}. {refused.Details}".Trim()
+        : "WhatsApp could not be reached; nothing was submitted. Try again in a minute.");
 
     public static readonly string[] Fields = ["message_template_status_update", "message_template_quality_update", "template_category_update"];
 

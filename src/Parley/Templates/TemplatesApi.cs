@@ -21,6 +21,12 @@ public static class TemplatesApi
             return created.Error is { } error ? ApiProblems.From(error) : TypedResults.Created($"/api/v1/templates/{created.Value!.Id}", created.Value);
         }).RequirePermission(Permission.ManageChannels)
             .WithDescription("Submits a template for Meta's review: {\"name\":\"car_ready\",\"language\":\"de\",\"category\":\"UTILITY\",\"components\":[{\"type\":\"BODY\",\"text\":\"Guten Tag {{1}}, Ihr Fahrzeug ist fertig.\",\"example\":{\"body_text\":[[\"Erika\"]]}}]} (Meta's shape, with examples; optional phoneNumberId picks the WABA). Answers PENDING; the status webhook moves it on.");
+        templates.MapPatch("/{id:guid}", async Task<IResult> (Guid id, System.Text.Json.Nodes.JsonObject? request, TemplateStore store, CancellationToken ct) =>
+        {
+            var edited = await store.EditAsync(id, request, ct);
+            return edited.Error is { } error ? ApiProblems.From(error) : TypedResults.Ok(edited.Value);
+        }).RequirePermission(Permission.ManageChannels)
+            .WithDescription("Edits a template at Meta: {\"components\":[…]} and/or {\"category\":\"UTILITY\"} (Meta's shape). Meta reviews it again, so it answers PENDING; an approved template may be edited once a day, ten times in 30 days.");
         templates.MapPost("/{id:guid}/preview", async Task<IResult> (Guid id, PreviewRequest? request, TemplateRenderer renderer, CancellationToken ct) =>
         {
             var rendered = await renderer.PreviewAsync(id, request, ct);

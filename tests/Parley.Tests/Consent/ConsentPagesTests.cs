@@ -17,9 +17,9 @@ public sealed class ConsentPagesTests(ParleyAppFixture fixture) : IClassFixture<
         await ParleyApp.SignInAsync(browser, workspace.Owner.Email, workspace.Owner.Password);
         var path = $"/w/{workspace.Slug}/consent";
 
-        var wording = await PostAsync(browser, path, "wording", new() { ["purpose"] = "marketing", ["language"] = "de", ["text"] = "Ja, Angebote per WhatsApp." });
-        var keywords = await PostAsync(browser, path, "keywords", new() { ["stop"] = "STOP, Halt", ["start"] = "START" });
-        var bad = await PostAsync(browser, path, "purpose", new() { ["key"] = "Bad Key", ["name"] = "x" });
+        var wording = await ParleyApp.PostFormAsync(browser, path, "wording", new() { ["purpose"] = "marketing", ["language"] = "de", ["text"] = "Ja, Angebote per WhatsApp." });
+        var keywords = await ParleyApp.PostFormAsync(browser, path, "keywords", new() { ["stop"] = "STOP, Halt", ["start"] = "START" });
+        var bad = await ParleyApp.PostFormAsync(browser, path, "purpose", new() { ["key"] = "Bad Key", ["name"] = "x" });
 
         Assert.Equal(HttpStatusCode.OK, wording.StatusCode);
         Assert.Equal(HttpStatusCode.OK, keywords.StatusCode);
@@ -38,8 +38,8 @@ public sealed class ConsentPagesTests(ParleyAppFixture fixture) : IClassFixture<
         await ParleyApp.SignInAsync(browser, agent.Email, agent.Password);
         var path = $"/w/{customer.Workspace.Slug}/consent/contact?id={customer.ContactId}";
 
-        var missing = await PostAsync(browser, path, null, new() { ["id"] = customer.ContactId.ToString(), ["purpose"] = "marketing", ["action"] = "withdraw", ["source"] = "agent", ["channel"] = "phone", ["wording"] = "" });
-        var recorded = await PostAsync(browser, path, null, new() { ["id"] = customer.ContactId.ToString(), ["purpose"] = "marketing", ["action"] = "withdraw", ["source"] = "agent", ["channel"] = "phone", ["wording"] = "Bitte keine Angebote mehr." });
+        var missing = await ParleyApp.PostFormAsync(browser, path, null, new() { ["id"] = customer.ContactId.ToString(), ["purpose"] = "marketing", ["action"] = "withdraw", ["source"] = "agent", ["channel"] = "phone", ["wording"] = "" });
+        var recorded = await ParleyApp.PostFormAsync(browser, path, null, new() { ["id"] = customer.ContactId.ToString(), ["purpose"] = "marketing", ["action"] = "withdraw", ["source"] = "agent", ["channel"] = "phone", ["wording"] = "Bitte keine Angebote mehr." });
 
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Equal(HttpStatusCode.OK, recorded.StatusCode);
@@ -55,16 +55,9 @@ public sealed class ConsentPagesTests(ParleyAppFixture fixture) : IClassFixture<
         var viewerBrowser = App.Browser();
         await ParleyApp.SignInAsync(viewerBrowser, viewer.Email, viewer.Password);
         Assert.Equal(HttpStatusCode.OK, (await viewerBrowser.GetAsync(path)).StatusCode);
-        var refused = await PostAsync(viewerBrowser, path, null, new() { ["id"] = customer.ContactId.ToString(), ["purpose"] = "marketing", ["action"] = "grant", ["source"] = "agent", ["wording"] = "x" });
+        var refused = await ParleyApp.PostFormAsync(viewerBrowser, path, null, new() { ["id"] = customer.ContactId.ToString(), ["purpose"] = "marketing", ["action"] = "grant", ["source"] = "agent", ["wording"] = "x" });
         Assert.Contains("/forbidden", refused.Headers.Location?.OriginalString, StringComparison.Ordinal);
         Assert.Equal(1, await App.WithDbAsync(db => db.ConsentRecords.IgnoreQueryFilters().CountAsync(r => r.ContactId == customer.ContactId)));
         Assert.Equal(HttpStatusCode.NotFound, (await viewerBrowser.GetAsync($"/w/{customer.Workspace.Slug}/consent/contact?id={Guid.CreateVersion7()}")).StatusCode);
-    }
-
-    private static async Task<HttpResponseMessage> PostAsync(HttpClient browser, string path, string? handler, Dictionary<string, string> form)
-    {
-        form["__RequestVerificationToken"] = await ParleyApp.AntiforgeryTokenAsync(browser, path);
-        var url = handler is null ? path : $"{path}?handler={handler}";
-        return await browser.PostAsync(url, new FormUrlEncodedContent(form));
     }
 }

@@ -167,6 +167,13 @@ public sealed partial class ParleyApp : WebApplicationFactory<Program>, IAsyncLi
         return match.Groups[1].Value;
     }
 
+    /// <summary>Posts a page's form as a browser does: the anti-forgery token from the page, then the fields to its handler.</summary>
+    public static async Task<HttpResponseMessage> PostFormAsync(HttpClient browser, string path, string? handler, Dictionary<string, string> form)
+    {
+        form["__RequestVerificationToken"] = await AntiforgeryTokenAsync(browser, path);
+        return await browser.PostAsync(handler is null ? path : $"{path}?handler={handler}", new FormUrlEncodedContent(form));
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*?value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();
 

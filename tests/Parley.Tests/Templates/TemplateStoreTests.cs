@@ -95,6 +95,22 @@ public sealed class TemplateStoreTests
             .FirstOrDefault(t => t.GetProperty("status").GetString() == "REJECTED") is { ValueKind: JsonValueKind.Object } t ? (object)t : null);
         Assert.NotNull(((JsonElement)rejected).GetProperty("rejectionReason").GetString());
 
+        // An edit goes to Meta's review again; a second edit of an approved template within a day is refused.
+        // (Meta's side decides a review on the test's clock; the webhook above came on the machine's.)
+        app.Clock.Advance(TimeSpan.FromSeconds(3));
+        var components = new object[] { new { type = "BODY", text = "Hallo {{1}}, Ihr Fahrzeug steht zur Abholung bereit.", example = new { body_text = new[] { new[] { "Erika" } } } } };
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PatchAsJsonAsync($"/api/v1/templates/{id}", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.Api(await app.CreateKeyAsync(workspace.Slug, "marketer")).PatchAsJsonAsync($"/api/v1/templates/{id}", new { components })).StatusCode);
+        var edited = await admin.PatchAsJsonAsync($"/api/v1/templates/{id}", new { components });
+        Assert.Equal(HttpStatusCode.OK, edited.StatusCode);
+        Assert.Equal("PENDING", (await edited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        await Eventually.ValueAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/v1/templates/{id}")).GetProperty("status").GetString() == "APPROVED" ? true : (bool?)null);
+        Assert.Contains("steht zur Abholung bereit", (await admin.GetFromJsonAsync<JsonElement>($"/api/v1/templates/{id}")).GetProperty("components").ToString(), StringComparison.Ordinal);
+        app.Clock.Advance(TimeSpan.FromSeconds(3));
+        var twice = await admin.PatchAsJsonAsync($"/api/v1/templates/{id}", new { components });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, twice.StatusCode);
+        Assert.Contains("once in 24 hours", await twice.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/templates/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/v1/templates/{id}")).StatusCode);
         await admin.PostAsync("/api/v1/templates/sync", null);
@@ -127,6 +143,69 @@ public sealed class TemplateStoreTests
         Assert.StartsWith("Guten Tag liebe Kundin, Ihr Fahrzeug {{2}}", fallback.GetProperty("body").GetString(), StringComparison.Ordinal);
         Assert.Equal("2", Assert.Single(fallback.GetProperty("missing").EnumerateArray()).GetString());
         Assert.Equal(HttpStatusCode.BadRequest, noContact.StatusCode);
+    }
+
+    [Fact]
+    public async Task TemplatePages_CreatePreviewEditAndDelete_ThroughTheForms()
+    {
+        await using var app = new ParleyApp();
+        await app.InitializeAsync();
+        var workspace = await app.CreateWorkspaceAsync();
+        await app.ConnectSandboxNumberAsync(workspace);
+        var admin = app.Api(workspace.AdminKey);
+        (await admin.PostAsJsonAsync("/api/v1/attributes", new { key = "plate", type = "text" })).EnsureSuccessStatusCode();
+        var erika = await (await admin.PostAsJsonAsync("/api/v1/contacts", new { displayName = "Erika", attributes = new { plate = "B-AB 123" } })).Content.ReadFromJsonAsync<JsonElement>();
+        var browser = app.Browser();
+        await ParleyApp.SignInAsync(browser, workspace.Owner.Email, workspace.Owner.Password);
+        var list = $"/w/{workspace.Slug}/templates";
+        Dictionary<string, string> Form(string body, string examples) => new()
+        {
+            ["name"] = "pickup_ready",
+            ["language"] = "de",
+            ["category"] = "UTILITY",
+            ["header"] = "Werkstatt Müller",
+            ["body"] = body,
+            ["footer"] = "Antworten Sie STOP zum Abmelden",
+            ["buttons"] = "Ich komme heute\nMorgen",
+            ["examples"] = examples,
+        };
+
+        var bad = await ParleyApp.PostFormAsync(browser, list, "create", Form("Hallo {{1}}, Ihr {{2}} ist fertig.", "Erika"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("in this order: {{1}}, {{2}}", System.Net.WebUtility.HtmlDecode(await bad.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        var created = await ParleyApp.PostFormAsync(browser, list, "create", Form("Hallo {{1}}, Ihr {{2}} ist fertig.", "Erika\nGolf"));
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        var page = created.Headers.Location!.OriginalString;
+        var id = Guid.Parse(page[(page.LastIndexOf('/') + 1)..]);
+        var stored = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/templates/{id}");
+        Assert.Equal("PENDING", stored.GetProperty("status").GetString());
+        var components = stored.GetProperty("components").ToString();
+        Assert.Contains("\"body_text\":[[\"Erika\",\"Golf\"]]", components, StringComparison.Ordinal);
+        Assert.Contains("\"QUICK_REPLY\"", components, StringComparison.Ordinal);
+        var named = await ParleyApp.PostFormAsync(browser, list, "create", new() { ["name"] = "hello_named", ["language"] = "de", ["category"] = "MARKETING", ["body"] = "Hallo {{first_name}}!", ["examples"] = "Erika" });
+        Assert.Equal(HttpStatusCode.Redirect, named.StatusCode);
+        await Eventually.ValueAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/v1/templates/{id}")).GetProperty("status").GetString() == "APPROVED" ? true : (bool?)null);
+
+        // The page shows the text and an edit form filled with it; a preview fills in a customer's values.
+        var detail = System.Net.WebUtility.HtmlDecode(await browser.GetStringAsync(page));
+        Assert.Contains("Hallo {{1}}, Ihr {{2}} ist fertig.", detail, StringComparison.Ordinal);
+        Assert.Contains(">Erika\nGolf</textarea>", detail, StringComparison.Ordinal);
+        var mapping = "1 = {{contact.name|Kundin}}\n2 = {{attr.plate}}";
+        var preview = await ParleyApp.PostFormAsync(browser, page, "preview", new() { ["customerId"] = erika.GetProperty("customerId").GetString()!, ["variables"] = mapping });
+        Assert.Contains("Hallo Erika, Ihr B-AB 123 ist fertig.", System.Net.WebUtility.HtmlDecode(await preview.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        var nobody = await ParleyApp.PostFormAsync(browser, page, "preview", new() { ["customerId"] = "C-NOBODY", ["variables"] = mapping });
+        Assert.Equal(HttpStatusCode.BadRequest, nobody.StatusCode);
+
+        // Editing sends the change to Meta's review; deleting removes it at Meta and here.
+        app.Clock.Advance(TimeSpan.FromSeconds(3));
+        var edited = await ParleyApp.PostFormAsync(browser, page, "edit", Form("Hallo {{1}}, Ihr {{2}} steht bereit.", "Erika\nGolf"));
+        Assert.Equal(HttpStatusCode.OK, edited.StatusCode);
+        stored = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/templates/{id}");
+        Assert.Equal("PENDING", stored.GetProperty("status").GetString());
+        Assert.Contains("steht bereit", stored.GetProperty("components").ToString(), StringComparison.Ordinal);
+        var deleted = await ParleyApp.PostFormAsync(browser, page, "delete", []);
+        Assert.Equal(list, deleted.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/v1/templates/{id}")).StatusCode);
     }
 
     private static string Change(string wabaId, string field, string value) =>

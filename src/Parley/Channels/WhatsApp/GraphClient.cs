@@ -80,6 +80,11 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
         SendAsync(number, number.WabaId, HttpMethod.Post, "message_templates", JsonContent.Create(template),
             body => body is JsonObject answer && answer["id"] is not null ? new GraphAnswered((JsonObject)answer.DeepClone()) : null, cancellationToken);
 
+    /// <summary>Edits a template's components or category (<c>POST /{template-id}</c>); Meta answers success and reviews it again.</summary>
+    public Task<GraphResult> EditTemplateAsync(WhatsAppNumber number, string templateId, JsonObject edit, CancellationToken cancellationToken) =>
+        SendAsync(number, templateId, HttpMethod.Post, "", JsonContent.Create(edit),
+            body => body?["success"] is JsonValue success && success.GetValue<bool>() ? new GraphAnswered(body!.AsObject()) : null, cancellationToken);
+
     /// <summary>Deletes a template in one language (by name and Meta's id) or, without an id, in every language.</summary>
     public Task<GraphResult> DeleteTemplateAsync(WhatsAppNumber number, string name, string? templateId, CancellationToken cancellationToken) =>
         SendAsync(number, number.WabaId, HttpMethod.Delete,
@@ -145,7 +150,7 @@ public sealed class GraphClient(IHttpClientFactory http, IOptions<WhatsAppOption
     private async Task<GraphResult> SendAsync(
         WhatsAppNumber number, string node, HttpMethod method, string edge, HttpContent? content, Func<JsonNode?, GraphResult?> accepted, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{node}{(edge.StartsWith('?') ? "" : "/")}{edge}")
+        using var request = new HttpRequestMessage(method, $"{address.BaseUrl()}/{options.Value.GraphVersion}/{node}{(edge.Length == 0 || edge.StartsWith('?') ? "" : "/")}{edge}")
         {
             Content = content,
         };

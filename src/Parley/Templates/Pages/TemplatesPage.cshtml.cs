@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -14,7 +15,48 @@ public sealed class TemplatesPageModel(TemplateStore store, WorkspaceContext wor
     public TemplateSync? Synced { get; private set; }
     public bool MaySync => workspace.Can(Permission.ManageChannels);
 
+    /// <summary>The new-template form, filled again after an error.</summary>
+    public TemplateDraft Draft { get; private set; } = new(null, "", null, [], []);
+    public string? Name { get; private set; }
+    public string Language { get; private set; } = "de";
+    public string Category { get; private set; } = "UTILITY";
+    public string? FormError { get; private set; }
+
     public async Task OnGetAsync(CancellationToken cancellationToken) => Templates = await store.ListAsync(null, null, cancellationToken);
+
+    public async Task<IActionResult> OnPostCreateAsync(
+        string? name, string? language, string? category, string? header, string? body, string? footer, string? buttons, string? examples, CancellationToken cancellationToken)
+    {
+        if (!MaySync)
+        {
+            return Forbid();
+        }
+
+        (Name, Language, Category) = (name, language ?? "", category ?? "");
+        Draft = new TemplateDraft(header, body ?? "", footer, TemplateDraft.Lines(buttons), TemplateDraft.Lines(examples));
+        var components = Draft.Components();
+        var created = components.Error is { } invalid
+            ? invalid
+            : await store.CreateAsync(
+                new JsonObject
+                {
+                    ["name"] = name,
+                    ["language"] = language,
+                    ["category"] = category,
+                    ["parameter_format"] = Draft.Named ? "NAMED" : "POSITIONAL",
+                    ["components"] = components.Value,
+                },
+                cancellationToken);
+        if (created.Error is { } error)
+        {
+            FormError = error.Message;
+            Response.StatusCode = error.Kind == ErrorKind.Invalid ? StatusCodes.Status400BadRequest : StatusCodes.Status422UnprocessableEntity;
+            Templates = await store.ListAsync(null, null, cancellationToken);
+            return Page();
+        }
+
+        return Redirect($"/w/{workspace.Slug}/templates/{created.Value!.Id}");
+    }
 
     public async Task<IActionResult> OnPostSyncAsync(CancellationToken cancellationToken)
     {
