@@ -89,7 +89,7 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         builder.Property(c => c.Audience).HasMaxLength(8000);
         builder.Property(c => c.Numbers).HasMaxLength(2000);
         builder.Property(c => c.TimeZone).HasMaxLength(64);
-        builder.Property(c => c.State).HasConversion<string>().HasMaxLength(16);
+        builder.Property(c => c.State).HasConversion<string>().HasMaxLength(16).IsConcurrencyToken();
         builder.Property(c => c.StateReason).HasMaxLength(500);
         builder.Property(c => c.Estimate).HasMaxLength(8000);
         builder.HasIndex(c => new { c.WorkspaceId, c.CreatedAt });

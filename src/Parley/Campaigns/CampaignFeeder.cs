@@ -31,7 +31,10 @@ public sealed partial class CampaignFeeder(
             campaign.State = CampaignState.Running;
             campaign.StartedAt ??= now;
             campaign.UpdatedAt = now;
-            await db.SaveChangesAsync(cancellationToken);
+            if (!await SaveStateAsync(cancellationToken))
+            {
+                return;
+            }
         }
 
         if (campaign is not { State: CampaignState.Running })
@@ -48,7 +51,7 @@ public sealed partial class CampaignFeeder(
             campaign.StateReason = problem;
             campaign.UpdatedAt = now;
             audit.Add("campaign.paused", "campaign", campaign.Id, problem);
-            await db.SaveChangesAsync(cancellationToken);
+            await SaveStateAsync(cancellationToken);
             return;
         }
 
@@ -73,7 +76,24 @@ public sealed partial class CampaignFeeder(
             campaign.State = CampaignState.Completed;
             campaign.FinishedAt = now;
             campaign.UpdatedAt = now;
+            await SaveStateAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Saves a change of the campaign's state unless someone changed it since it was read (a pause or
+    /// cancel at the same moment): the state is a concurrency token, and theirs wins.
+    /// </summary>
+    private async Task<bool> SaveStateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
             await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
         }
     }
 

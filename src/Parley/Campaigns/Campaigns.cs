@@ -300,7 +300,15 @@ public sealed class Campaigns(ParleyDb db, AuditLog audit, CampaignBell bell, Wr
         change(campaign, now);
         campaign.UpdatedAt = now;
         audit.Add(action, "campaign", campaign.Id);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // The state is a concurrency token: the campaign finished or paused itself at this very moment.
+            return new OperationError(ErrorKind.Conflict, "The campaign changed at this very moment; reload it and try again.");
+        }
 
         bell.Ring();
         return null;
