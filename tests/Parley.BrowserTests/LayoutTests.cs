@@ -62,6 +62,9 @@ public sealed class LayoutTests(BrowserFixture fixture)
         await page.Locator("form[action*='handler=sync'] button").ClickAsync();
         await Expect(page.GetByText("hello_world")).ToBeVisibleAsync();
         await CheckAsync(page, size, "templates");
+        await page.Locator("a", new() { HasText = "car_ready" }).First.ClickAsync();
+        await Expect(page.Locator("textarea[name=body]")).ToBeVisibleAsync();
+        await CheckAsync(page, size, "template");
         await fixture.Server.PostAsync("/api/v1/lists", new { name = $"Newsletter {size}" });
         await OpenAsync(page, "/w/demo/campaigns");
         await page.Locator("input[name=name]").FillAsync($"Frühjahr ({size})");
