@@ -6,7 +6,7 @@ public sealed record InboundResult(string Id, string From, string PhoneNumberId)
 
 /// <summary>
 /// The control API for tests and demos: the simulated numbers, a customer writing in, and what the
-/// business sent to a customer.
+/// business sent to a customer (without <c>to</c>: to every customer; <c>direction=outbound</c> for sends only).
 /// </summary>
 public static class SandboxControlApi
 {
@@ -15,7 +15,7 @@ public static class SandboxControlApi
         var api = sandbox.MapGroup("/api");
         api.MapGet("/numbers", (SandboxState state) => state.Numbers);
         api.MapPost("/inbound", InboundAsync);
-        api.MapGet("/messages", (string to, SandboxState state) => state.Conversation(Digits(to)).Select(View));
+        api.MapGet("/messages", (string? to, string? direction, SandboxState state) => state.Conversation(to is null ? null : Digits(to), direction).Select(View));
         api.MapPost("/customers", (CustomerRequest request, SandboxState state) =>
         {
             var customer = state.Customer(Digits(request.WaId ?? ""), request.Name);

@@ -38,7 +38,7 @@ public static class SandboxNumbersApi
 
         return Fields(request, NumberDefaults, out var fields) is { } unknown
             ? SandboxGraphErrors.NonexistingField(unknown, NodeType)
-            : Results.Json(View(number!, fields));
+            : Results.Json(View(number!, fields, state));
     }
 
     private static IResult List(string wabaId, HttpRequest request, SandboxState state)
@@ -54,12 +54,12 @@ public static class SandboxNumbersApi
         }
 
         var numbers = state.Numbers.Where(n => n.WabaId == wabaId).ToList();
-        return SandboxPaging.Page(request, numbers, n => View(n, fields)) is { } page
+        return SandboxPaging.Page(request, numbers, n => View(n, fields, state)) is { } page
             ? Results.Json(page)
             : SandboxGraphErrors.Param("Param limit must be a whole number between 1 and 1000, and after/before cursors as returned in paging.");
     }
 
-    private static JsonObject View(SandboxNumber number, IReadOnlyList<string> fields)
+    private static JsonObject View(SandboxNumber number, IReadOnlyList<string> fields, SandboxState state)
     {
         var view = new JsonObject();
         foreach (var field in fields.Append("id").Distinct(StringComparer.Ordinal))
@@ -78,7 +78,7 @@ public static class SandboxNumbersApi
                 "account_mode" => "LIVE",
                 "country_code" => "DE",
                 "country_dial_code" => "49",
-                "messaging_limit_tier" or "whatsapp_business_manager_messaging_limit" => "TIER_10K",
+                "messaging_limit_tier" or "whatsapp_business_manager_messaging_limit" => state.MessagingLimit,
                 "is_official_business_account" => false,
                 _ => number.PhoneNumberId,
             };

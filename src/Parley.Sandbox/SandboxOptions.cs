@@ -17,6 +17,9 @@ public sealed class SandboxOptions
     /// <summary>Messages per second each number accepts before answering 130429.</summary>
     public int Throughput { get; set; } = 80;
 
+    /// <summary>The messaging-limit tier every number reports (unique customers per rolling 24 hours): TIER_250 … TIER_UNLIMITED.</summary>
+    public string MessagingLimit { get; set; } = "TIER_10K";
+
     /// <summary>Messages to one customer within <see cref="PairWindow"/> before 131056.</summary>
     public int PairBurst { get; set; } = 45;
 

@@ -55,6 +55,8 @@ public sealed class SandboxState(IOptions<SandboxOptions> options, TimeProvider 
 
     public TimeProvider Clock => clock;
 
+    public string MessagingLimit { get; } = options.Value.MessagingLimit;
+
     public SandboxNumber? Number(string phoneNumberId) => Numbers.FirstOrDefault(n => n.PhoneNumberId == phoneNumberId);
 
     /// <summary>A customer by WhatsApp id, created on first contact. Numbers starting with 999 have no WhatsApp.</summary>
@@ -101,11 +103,12 @@ public sealed class SandboxState(IOptions<SandboxOptions> options, TimeProvider 
         }
     }
 
-    public IReadOnlyList<SandboxMessage> Conversation(string waId, string? direction = null)
+    /// <summary>The messages with one customer, or (without <paramref name="waId"/>) with every customer.</summary>
+    public IReadOnlyList<SandboxMessage> Conversation(string? waId, string? direction = null)
     {
         lock (gate)
         {
-            return [.. messages.Where(m => m.CustomerWaId == waId && (direction is null || m.Direction == direction))];
+            return [.. messages.Where(m => (waId is null || m.CustomerWaId == waId) && (direction is null || m.Direction == direction))];
         }
     }
 

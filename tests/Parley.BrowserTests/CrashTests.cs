@@ -4,9 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Parley.BrowserTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -59,7 +57,7 @@ public sealed class CrashTests(ITestOutputHelper log)
         var random = new Random(seed);
         log.WriteLine($"seed {seed}");
 
-        var port = PortBelowEphemeralRange();
+        var port = KillableParley.PortBelowEphemeralRange();
         await using var sandbox = await SandboxServer.StartAsync(
             $"--Sandbox:WebhookUrl=http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/webhooks/whatsapp",
             $"--Sandbox:AppSecret={AppSecret}",
@@ -199,7 +197,7 @@ public sealed class CrashTests(ITestOutputHelper log)
                 // without recording an answer are the ambiguous ones.
                 using (var db = parley.OpenDatabase())
                 {
-                    inFlightAtKills.UnionWith(Query(db, "SELECT message_id FROM outbox WHERE state = 'InFlight'", r => Guid.Parse(r.GetString(0))));
+                    inFlightAtKills.UnionWith(db.Query("SELECT message_id FROM outbox WHERE state = 'InFlight'", r => Guid.Parse(r.GetString(0))));
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(random.Next(200, 1_500)));
@@ -230,11 +228,11 @@ public sealed class CrashTests(ITestOutputHelper log)
         {
             using (var db = parley.OpenDatabase())
             {
-                var storedInbound = Query(db, "SELECT provider_message_id FROM messages WHERE direction = 'Inbound'", r => r.GetString(0)).ToHashSet();
+                var storedInbound = db.Query("SELECT provider_message_id FROM messages WHERE direction = 'Inbound'", r => r.GetString(0)).ToHashSet();
                 var missing = wamids.Count(w => !storedInbound.Contains(w));
-                var outboxOpen = Scalar(db, "SELECT count(*) FROM outbox WHERE state IN ('Pending', 'InFlight')");
-                var deliveriesOpen = Scalar(db, "SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND dead_at IS NULL");
-                var notFinal = Scalar(db, "SELECT count(*) FROM messages WHERE direction = 'Outbound' AND status NOT IN ('Delivered', 'Read', 'Failed')");
+                var outboxOpen = db.Scalar("SELECT count(*) FROM outbox WHERE state IN ('Pending', 'InFlight')");
+                var deliveriesOpen = db.Scalar("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND dead_at IS NULL");
+                var notFinal = db.Scalar("SELECT count(*) FROM messages WHERE direction = 'Outbound' AND status NOT IN ('Delivered', 'Read', 'Failed')");
                 unsettled = $"{missing} inbound not stored, {outboxOpen} outbox rows pending or in flight, {deliveriesOpen} webhook deliveries unprocessed, {notFinal} sends neither delivered nor failed";
                 if (missing + outboxOpen + deliveriesOpen + notFinal == 0)
                 {
@@ -242,7 +240,7 @@ public sealed class CrashTests(ITestOutputHelper log)
                 }
             }
 
-            Assert.True(drain.Elapsed < DrainLimit, $"Not settled {DrainLimit.TotalSeconds} s after the last restart: {unsettled}.\nParley:\n{Tail(parley.Output)}\nSandbox:\n{Tail(sandbox.Output)}");
+            Assert.True(drain.Elapsed < DrainLimit, $"Not settled {DrainLimit.TotalSeconds} s after the last restart: {unsettled}.\nParley:\n{KillableParley.Tail(parley.Output)}\nSandbox:\n{KillableParley.Tail(sandbox.Output)}");
             await Task.Delay(500);
         }
 
@@ -260,13 +258,13 @@ public sealed class CrashTests(ITestOutputHelper log)
                 JOIN contacts c ON c.id = v.contact_id
                 JOIN whatsapp_numbers n ON n.id = v.whatsapp_number_id
                 """;
-            inbound = Query(db, $"SELECT m.provider_message_id, c.wa_id, n.phone_number_id, m.content {thread} WHERE m.direction = 'Inbound'",
+            inbound = db.Query($"SELECT m.provider_message_id, c.wa_id, n.phone_number_id, m.content {thread} WHERE m.direction = 'Inbound'",
                 r => new StoredInbound(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)));
-            outbound = Query(db, $"SELECT m.id, m.provider_message_id, m.status, m.error_title, c.wa_id, o.state, m.content {thread} LEFT JOIN outbox o ON o.message_id = m.id WHERE m.direction = 'Outbound'",
+            outbound = db.Query($"SELECT m.id, m.provider_message_id, m.status, m.error_title, c.wa_id, o.state, m.content {thread} LEFT JOIN outbox o ON o.message_id = m.id WHERE m.direction = 'Outbound'",
                 r => new StoredOutbound(Guid.Parse(r.GetString(0)), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetString(6)));
-            deliveries = Scalar(db, "SELECT count(*) FROM webhook_deliveries");
-            deadLetters = Scalar(db, "SELECT count(*) FROM webhook_deliveries WHERE dead_at IS NOT NULL");
-            parkedStatuses = Scalar(db, "SELECT count(*) FROM pending_statuses");
+            deliveries = db.Scalar("SELECT count(*) FROM webhook_deliveries");
+            deadLetters = db.Scalar("SELECT count(*) FROM webhook_deliveries WHERE dead_at IS NOT NULL");
+            parkedStatuses = db.Scalar("SELECT count(*) FROM pending_statuses");
         }
 
         var received = new List<Received>();
@@ -384,53 +382,7 @@ public sealed class CrashTests(ITestOutputHelper log)
               ambiguous (in flight at a kill): {ambiguous.Count}, {ambiguous.Count(m => m.Status != "Failed")} reconciled by status webhooks, {ambiguous.Count(m => m.Status == "Failed")} failed "Outcome unknown"
             """);
 
-        Assert.True(problems.Count == 0, $"{problems.Count} problem(s):\n{string.Join('\n', problems.Take(50))}\nParley:\n{Tail(parley.Output)}");
+        Assert.True(problems.Count == 0, $"{problems.Count} problem(s):\n{string.Join('\n', problems.Take(50))}\nParley:\n{KillableParley.Tail(parley.Output)}");
         Assert.True(generated.Count > 500 && accepted.Count > 100, $"Too little load to prove anything: {generated.Count} inbound, {accepted.Count} accepted sends.");
     }
-
-    /// <summary>
-    /// A free port below Linux's ephemeral range (32768–60999): while Parley is down, the sandbox's retries
-    /// connect to its port again and again, and an ephemeral source port equal to it would connect the
-    /// socket to itself (TCP self-connect) and keep Parley from binding on restart.
-    /// </summary>
-    private static int PortBelowEphemeralRange()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20_000, 32_000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException) when (attempt < 100)
-            {
-                // Taken; another one.
-            }
-        }
-    }
-
-    private static List<T> Query<T>(SqliteConnection db, string sql, Func<SqliteDataReader, T> read)
-    {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var rows = new List<T>();
-        while (reader.Read())
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
-    }
-
-    private static long Scalar(SqliteConnection db, string sql)
-    {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        return (long)command.ExecuteScalar()!;
-    }
-
-    private static string Tail(string text, int length = 6_000) => text.Length <= length ? text : "…" + text[^length..];
 }

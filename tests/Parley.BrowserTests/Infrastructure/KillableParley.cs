@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 
 namespace Parley.BrowserTests.Infrastructure;
@@ -40,6 +42,32 @@ public sealed class KillableParley : IAsyncDisposable
 
     /// <summary>What every run printed, each start marked.</summary>
     public string Output => output.ToString();
+
+    /// <summary>
+    /// A free port below Linux's ephemeral range (32768–60999): while Parley is down, the sandbox's retries
+    /// connect to its port again and again, and an ephemeral source port equal to it would connect the
+    /// socket to itself (TCP self-connect) and keep Parley from binding on restart.
+    /// </summary>
+    public static int PortBelowEphemeralRange()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException) when (attempt < 100)
+            {
+                // Taken; another one.
+            }
+        }
+    }
+
+    /// <summary>The end of a long output, for a failure message.</summary>
+    public static string Tail(string text, int length = 6_000) => text.Length <= length ? text : "…" + text[^length..];
 
     /// <summary>A read-only connection to Parley's SQLite file, as an operator's <c>sqlite3 -readonly</c> would open it.</summary>
     public SqliteConnection OpenDatabase()
