@@ -30,6 +30,7 @@ public static partial class SandboxGraphApi
         string phoneNumberId, HttpRequest request, SandboxState state, SandboxTemplates templates, SandboxLimits limits,
         SandboxWebhooks webhooks, IOptions<SandboxOptions> options, SandboxMedia media, CancellationToken ct)
     {
+        var arrived = limits.Now(); // WhatsApp counts a message when it arrives, not when it has been checked
         if (SandboxGraphErrors.AuthorizeNumber(request, state, phoneNumberId, out var number) is { } refused)
         {
             return refused;
@@ -90,7 +91,7 @@ public static partial class SandboxGraphApi
             return invalid;
         }
 
-        if (limits.Check(phoneNumberId, waId, options.Value.Throughput, options.Value.PairBurst, options.Value.PairWindow) is { } limit)
+        if (limits.Check(arrived, phoneNumberId, waId, options.Value.Throughput, options.Value.PairBurst, options.Value.PairWindow) is { } limit)
         {
             return limit == 130429
                 ? Error(130429, "Rate limit hit", "Cloud API message throughput has been reached.", subcode: 2494055)

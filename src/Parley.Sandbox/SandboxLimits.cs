@@ -11,9 +11,15 @@ public sealed class SandboxLimits(TimeProvider clock)
     private readonly Dictionary<string, Queue<long>> perNumber = [];
     private readonly Dictionary<string, Queue<long>> perPair = [];
 
-    public int? Check(string phoneNumberId, string waId, int throughput, int pairBurst, TimeSpan pairWindow)
+    public long Now() => clock.GetTimestamp();
+
+    /// <summary>
+    /// Counts a message that arrived at <paramref name="now"/> (see <see cref="Now"/>), or names the limit it
+    /// would exceed. Requests checked out of arrival order only make the count stricter: a later arrival
+    /// counted first stays in the window a little longer.
+    /// </summary>
+    public int? Check(long now, string phoneNumberId, string waId, int throughput, int pairBurst, TimeSpan pairWindow)
     {
-        var now = clock.GetTimestamp();
         lock (gate)
         {
             var number = Window(perNumber, phoneNumberId, now, TimeSpan.FromSeconds(1));

@@ -12,8 +12,8 @@ namespace Parley.Channels.WhatsApp;
 
 /// <summary>
 /// Drains the outbox: one worker per sender number, each keeping to its number's throughput, several
-/// chunks of sends in flight at once. A chunk takes its places in the number's budget first, is then
-/// marked in flight (one commit), sent at once, and its answers are recorded together (one commit).
+/// chunks of sends in flight at once. A chunk is marked in flight (one commit), each send takes its place
+/// in the number's budget as it goes out, and the answers are recorded together (one commit).
 /// A crash between the mark and the answers leaves ambiguous sends, which the status webhooks
 /// reconcile through <c>biz_opaque_callback_data</c> — none is sent a second time.
 /// </summary>
@@ -275,8 +275,8 @@ public sealed class OutboxBell : Bell;
 public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, DatabaseSettings settings, ConsentSignals consent, TimeProvider clock)
 {
     /// <summary>
-    /// Sends the rows that are still pending; <paramref name="pace"/> is awaited once per message, before
-    /// any is marked in flight. On PostgreSQL the rows are claimed (<c>FOR UPDATE SKIP LOCKED</c>) until
+    /// Sends the rows that are still pending; <paramref name="pace"/> is awaited once per message, right
+    /// before its request. On PostgreSQL the rows are claimed (<c>FOR UPDATE SKIP LOCKED</c>) until
     /// they are marked, so even two nodes that both picked a row cannot both send it.
     /// </summary>
     public async Task SendAsync(IReadOnlyList<Guid> messageIds, Func<CancellationToken, Task> pace, CancellationToken cancellationToken)
@@ -324,12 +324,6 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             }
         }
 
-        // Places in the number's budget first, so the sends go out the moment they are marked in flight.
-        foreach (var _ in sends)
-        {
-            await pace(cancellationToken);
-        }
-
         var started = clock.GetUtcNow().UtcDateTime;
         foreach (var (entry, _, _) in sends)
         {
@@ -340,12 +334,15 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
         await db.SaveChangesAsync(cancellationToken);
         await (claim?.CommitAsync(cancellationToken) ?? Task.CompletedTask);
 
-        // Different customers at once; one customer's messages one after the other, in order.
+        // Different customers at once; one customer's messages one after the other, in order. Each request
+        // takes its place in the number's budget just before it goes out, so a slow commit above cannot
+        // bunch requests together at WhatsApp's end.
         var results = new GraphResult[sends.Count];
         await Task.WhenAll(sends.Select((send, i) => (send.Message.ConversationId, i)).GroupBy(s => s.ConversationId).Select(async conversation =>
         {
             foreach (var (_, i) in conversation)
             {
+                await pace(cancellationToken);
                 results[i] = await graph.SendMessageAsync(number, sends[i].Payload, cancellationToken);
             }
         }));
