@@ -65,9 +65,9 @@ public sealed class Campaign
     /// <summary>Why the campaign stopped by itself (e.g. the template was paused by Meta).</summary>
     public string? StateReason { get; set; }
 
-    /// <summary>JSON: the cost estimate made when planning.</summary>
-    public required string Estimate { get; init; }
-    public required int Recipients { get; init; }
+    /// <summary>JSON: the cost estimate made when planning (set once the recipient rows are written).</summary>
+    public string Estimate { get; set; } = "{}";
+    public int Recipients { get; set; }
     public Guid? CreatedBy { get; init; }
     public required DateTime CreatedAt { get; init; }
     public DateTime? StartedAt { get; set; }

@@ -122,8 +122,8 @@ public sealed class CampaignPlanner(
         await RefreshLimitsAsync(numbers, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var campaignId = Guid.CreateVersion7();
-        var plan = await PlanAsync(campaignId, audience.Value!, numbers, choice, mapping, attributes.Values.ToList(), purpose, timeZone, cancellationToken);
-        var estimate = Estimate(plan, template!.Category ?? "MARKETING");
+        var tally = new PlanTally();
+        var rows = await PlanAsync(campaignId, audience.Value!, numbers, choice, mapping, attributes.Values.ToList(), purpose, timeZone, tally, cancellationToken);
         var campaign = new Campaign
         {
             Id = campaignId,
@@ -131,7 +131,7 @@ public sealed class CampaignPlanner(
             Name = name,
             TemplateName = templateName,
             TemplateLanguage = language,
-            TemplateCategory = (template.Category ?? "MARKETING").ToUpperInvariant(),
+            TemplateCategory = (template!.Category ?? "MARKETING").ToUpperInvariant(),
             Purpose = purpose,
             Variables = mapping.ToJsonString(),
             Audience = JsonSerializer.Serialize(new { lists = request.Audience?.Lists ?? [], segments = request.Audience?.Segments ?? [] }),
@@ -143,8 +143,6 @@ public sealed class CampaignPlanner(
             FrequencyCap = request.FrequencyCap?.Messages,
             FrequencyDays = request.FrequencyCap?.Days,
             State = CampaignState.Draft,
-            Estimate = estimate.ToJsonString(),
-            Recipients = plan.Count,
             CreatedBy = workspace.Actor.Kind == "user" ? workspace.Actor.Id : null,
             CreatedAt = now,
             UpdatedAt = now,
@@ -154,9 +152,14 @@ public sealed class CampaignPlanner(
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             db.Campaigns.Add(campaign);
-            audit.Add("campaign.created", "campaign", campaign.Id, $"{plan.Count} recipients, {plan.Count(r => r[5] is "Pending")} to send");
             await db.SaveChangesAsync(cancellationToken);
-            await BulkInsert.RunAsync(db, "campaign_recipients", Columns, plan, cancellationToken);
+
+            // The rows are made as they are written: building them overlaps with the database's work on them.
+            await BulkInsert.RunAsync(db, "campaign_recipients", Columns, rows, cancellationToken);
+            campaign.Recipients = tally.Recipients;
+            campaign.Estimate = Estimate(tally, campaign.TemplateCategory).ToJsonString();
+            audit.Add("campaign.created", "campaign", campaign.Id, $"{tally.Recipients} recipients, {tally.ToSend} to send");
+            await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -266,15 +269,32 @@ public sealed class CampaignPlanner(
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private async Task<List<object?[]>> PlanAsync(
-        Guid campaignId, Expression<Func<Contact, bool>> audience, List<WhatsAppNumber> numbers, TemplateChoice choice, JsonObject mapping,
-        List<AttributeDefinition> attributes, string purpose, string timeZone, CancellationToken cancellationToken)
+    /// <summary>What planning counts while the recipient rows are made.</summary>
+    private sealed class PlanTally
     {
-        // Consent and the sticky sender are index seeks per contact inside the one query that reads the audience.
+        public int Recipients { get; set; }
+        public int ToSend { get; set; }
+        public Dictionary<string, int> ToSendByCountry { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Reads the audience (with consent, sticky sender and the mapped attributes) and returns its recipient
+    /// rows, made one by one as they are enumerated — each counted in <paramref name="tally"/>.
+    /// </summary>
+    private async Task<IEnumerable<object?[]>> PlanAsync(
+        Guid campaignId, Expression<Func<Contact, bool>> audience, List<WhatsAppNumber> numbers, TemplateChoice choice, JsonObject mapping,
+        List<AttributeDefinition> attributes, string purpose, string timeZone, PlanTally tally, CancellationToken cancellationToken)
+    {
+        // Consent is joined (one row per contact and purpose) and the sticky sender an index seek per contact,
+        // inside the one query that reads the audience.
         var poolIds = numbers.Select(n => n.Id).ToList();
         var people = db.Contacts.AsNoTracking().Where(c => c.ErasedAt == null).Where(audience);
-        var contacts = await people.OrderBy(c => c.Id)
-            .Select(c => new
+        var contacts = await (
+            from c in people
+            join s in db.ConsentStates.Where(s => s.Purpose == purpose) on c.Id equals s.ContactId into consent
+            from s in consent.DefaultIfEmpty()
+            orderby c.Id
+            select new
             {
                 c.Id,
                 c.DisplayName,
@@ -284,7 +304,7 @@ public sealed class CampaignPlanner(
                 c.Phone,
                 c.WaId,
                 c.UserId,
-                Granted = db.ConsentStates.Where(s => s.ContactId == c.Id && s.Purpose == purpose).Select(s => (bool?)s.Granted).FirstOrDefault(),
+                Granted = s == null ? (bool?)null : s.Granted,
                 Sender = db.Conversations.Where(x => x.ContactId == c.Id && poolIds.Contains(x.WhatsAppNumberId)).OrderByDescending(x => x.LastMessageAt)
                     .Select(x => (Guid?)x.WhatsAppNumberId).FirstOrDefault(),
             })
@@ -301,51 +321,60 @@ public sealed class CampaignPlanner(
             }
         }
 
-        var places = new Dictionary<string, (string? Country, string? Zone)>(StringComparer.Ordinal);
-        var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
         var workspaceId = workspace.RequiredWorkspaceId;
-        var rows = new List<object?[]>(contacts.Count);
-        foreach (var contact in contacts)
+        return Rows();
+
+        IEnumerable<object?[]> Rows()
         {
-            var digits = contact.WaId ?? contact.Phone?.TrimStart('+');
-            var (country, zone) = digits is null ? (null, null) : Place(places, digits);
-            var numberId = contact.Sender ?? poolIds[(int)(BitConverter.ToUInt32(contact.Id.ToByteArray(), 12) % (uint)poolIds.Count)];
+            var places = new Dictionary<string, (string? Country, string? Zone)>(StringComparer.Ordinal);
+            var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var contact in contacts)
+            {
+                var digits = contact.WaId ?? contact.Phone?.TrimStart('+');
+                var (country, zone) = digits is null ? (null, null) : Place(places, digits);
+                var numberId = contact.Sender ?? poolIds[(int)(BitConverter.ToUInt32(contact.Id.ToByteArray(), 12) % (uint)poolIds.Count)];
 
-            string? reason = null;
-            string? rendered = null;
-            if (digits is null && contact.UserId is null)
-            {
-                reason = CampaignRecipient.InvalidNumber;
-            }
-            else if (ConsentPolicy.Check(purpose, contact.Granted, windowOpen: false) is { } refusal)
-            {
-                reason = CampaignRecipient.SkipFor(refusal);
-            }
-            else
-            {
-                fields["contact.name"] = contact.DisplayName ?? contact.ProfileName;
-                fields["contact.customerId"] = contact.CustomerId;
-                fields["contact.externalId"] = contact.ExternalId;
-                foreach (var attribute in attributes)
+                string? reason = null;
+                string? rendered = null;
+                if (digits is null && contact.UserId is null)
                 {
-                    fields[$"attr.{attribute.Key}"] = values.TryGetValue((contact.Id, attribute.Id), out var value) ? AttributeValues.ToText(value) : null;
+                    reason = CampaignRecipient.InvalidNumber;
                 }
-
-                var filled = TemplateRenderer.Fill(choice, mapping, fields);
-                if (filled.Missing.Count > 0)
+                else if (ConsentPolicy.Check(purpose, contact.Granted, windowOpen: false) is { } refusal)
                 {
-                    reason = $"{CampaignRecipient.MissingVariable}: {string.Join(", ", filled.Missing)}";
+                    reason = CampaignRecipient.SkipFor(refusal);
                 }
                 else
                 {
-                    rendered = JsonSerializer.Serialize(choice.Variables.ToDictionary(v => v, v => filled.Values[v]));
+                    fields["contact.name"] = contact.DisplayName ?? contact.ProfileName;
+                    fields["contact.customerId"] = contact.CustomerId;
+                    fields["contact.externalId"] = contact.ExternalId;
+                    foreach (var attribute in attributes)
+                    {
+                        fields[$"attr.{attribute.Key}"] = values.TryGetValue((contact.Id, attribute.Id), out var value) ? AttributeValues.ToText(value) : null;
+                    }
+
+                    var filled = TemplateRenderer.Fill(choice, mapping, fields);
+                    if (filled.Missing.Count > 0)
+                    {
+                        reason = $"{CampaignRecipient.MissingVariable}: {string.Join(", ", filled.Missing)}";
+                    }
+                    else
+                    {
+                        rendered = JsonSerializer.Serialize(choice.Variables.ToDictionary(v => v, v => filled.Values[v]));
+                    }
                 }
+
+                tally.Recipients++;
+                if (reason is null)
+                {
+                    tally.ToSend++;
+                    tally.ToSendByCountry[country ?? "??"] = tally.ToSendByCountry.GetValueOrDefault(country ?? "??") + 1;
+                }
+
+                yield return [Guid.CreateVersion7(), workspaceId, campaignId, contact.Id, numberId, reason is null ? "Pending" : "Skipped", reason, rendered, zone ?? timeZone, country];
             }
-
-            rows.Add([Guid.CreateVersion7(), workspaceId, campaignId, contact.Id, numberId, reason is null ? "Pending" : "Skipped", reason, rendered, zone ?? timeZone, country]);
         }
-
-        return rows;
     }
 
     /// <summary>Country and time zone of a number, looked up once per leading six digits.</summary>
@@ -375,22 +404,22 @@ public sealed class CampaignPlanner(
     }
 
     /// <summary>What the recipients to send would cost by the price table (per category and country); countries without a price are named.</summary>
-    private JsonObject Estimate(List<object?[]> plan, string category)
+    private JsonObject Estimate(PlanTally tally, string category)
     {
         var prices = options.Value.Prices.GetValueOrDefault(category.ToUpperInvariant()) ?? [];
         var byCountry = new JsonArray();
         var unpriced = new JsonArray();
         decimal total = 0;
-        foreach (var group in plan.Where(r => r[5] is "Pending").GroupBy(r => (string?)r[9] ?? "??").OrderByDescending(g => g.Count()))
+        foreach (var (country, count) in tally.ToSendByCountry.OrderByDescending(c => c.Value))
         {
-            if (prices.TryGetValue(group.Key, out var price) || prices.TryGetValue("*", out price))
+            if (prices.TryGetValue(country, out var price) || prices.TryGetValue("*", out price))
             {
-                total += price * group.Count();
-                byCountry.Add(new JsonObject { ["country"] = group.Key, ["recipients"] = group.Count(), ["price"] = price, ["cost"] = price * group.Count() });
+                total += price * count;
+                byCountry.Add(new JsonObject { ["country"] = country, ["recipients"] = count, ["price"] = price, ["cost"] = price * count });
             }
             else
             {
-                unpriced.Add(new JsonObject { ["country"] = group.Key, ["recipients"] = group.Count() });
+                unpriced.Add(new JsonObject { ["country"] = country, ["recipients"] = count });
             }
         }
 

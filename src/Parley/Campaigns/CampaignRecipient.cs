@@ -75,8 +75,8 @@ internal sealed class CampaignRecipientConfiguration : IEntityTypeConfiguration<
         builder.HasIndex(r => new { r.CampaignId, r.ContactId }).IsUnique();
         builder.HasIndex(r => new { r.CampaignId, r.State, r.WhatsAppNumberId });
         builder.HasIndex(r => new { r.ContactId, r.QueuedAt });
-        builder.HasIndex(r => new { r.WhatsAppNumberId, r.QueuedAt });
-        builder.HasIndex(r => r.MessageId);
+        builder.HasIndex(r => new { r.WhatsAppNumberId, r.QueuedAt }).HasFilter("queued_at IS NOT NULL");
+        builder.HasIndex(r => r.MessageId).HasFilter("message_id IS NOT NULL");
         builder.HasOne<Campaign>().WithMany().HasForeignKey(r => r.CampaignId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Contact>().WithMany().HasForeignKey(r => r.ContactId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<WhatsAppNumber>().WithMany().HasForeignKey(r => r.WhatsAppNumberId).OnDelete(DeleteBehavior.Restrict);

@@ -13,9 +13,10 @@ namespace Parley.Contacts;
 /// </summary>
 internal static class BulkInsert
 {
-    public static async Task RunAsync(ParleyDb db, string table, string[] columns, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    /// <summary>Writes the rows as they are enumerated (so making them can overlap with the database's work).</summary>
+    public static async Task RunAsync(ParleyDb db, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
-        if (rows.Count == 0)
+        if (rows is IReadOnlyCollection<object?[]> { Count: 0 })
         {
             return;
         }

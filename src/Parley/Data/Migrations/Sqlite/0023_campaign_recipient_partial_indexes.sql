@@ -1,0 +1,7 @@
+-- A recipient has a message and a queued time only once it is handed to the outbox; while a campaign is
+-- planned (every recipient row written at once) both are empty. Indexing only the filled ones keeps the
+-- look-ups by message and the tier budget's count of recent sends, and makes planning cheaper.
+DROP INDEX "ix_campaign_recipients_message_id";
+CREATE INDEX "ix_campaign_recipients_message_id" ON "campaign_recipients" ("message_id") WHERE "message_id" IS NOT NULL;
+DROP INDEX "ix_campaign_recipients_whatsapp_number_id_queued_at";
+CREATE INDEX "ix_campaign_recipients_whatsapp_number_id_queued_at" ON "campaign_recipients" ("whatsapp_number_id", "queued_at") WHERE "queued_at" IS NOT NULL;
