@@ -71,6 +71,9 @@ internal static class CampaignBenchmark
         Console.WriteLine($"plan              {planned.GetProperty("recipients").GetInt32():N0} recipients ({toSend:N0} to send) in {planTime.TotalSeconds:N2} s, Parley at {parley.ResidentMegabytes():N0} MB (target < 5 s)");
 
         var id = planned.GetProperty("id").GetGuid();
+        watch.Restart();
+        (await parley.Api.GetAsync($"{parley.Url}/api/v1/campaigns/{id}")).EnsureSuccessStatusCode();
+        Console.WriteLine($"dashboard         GET /api/v1/campaigns/{{id}} over {toSend:N0} recipients in {watch.Elapsed.TotalMilliseconds:N0} ms");
         await using var reader = await parley.OpenDatabaseAsync(write: true);
         // The sandbox's accounts report TIER_10K; a real account at 2,000 msg/s is unlimited.
         await new SqlSeed(reader).ExecuteAsync("UPDATE whatsapp_numbers SET messaging_limit = 'TIER_UNLIMITED'");

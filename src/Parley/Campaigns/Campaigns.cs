@@ -54,12 +54,18 @@ public sealed class Campaigns(ParleyDb db, AuditLog audit, CampaignBell bell, Wr
             return null;
         }
 
-        var groups = await (
-            from r in db.CampaignRecipients.Where(r => r.CampaignId == id)
-            join m in db.Messages on r.MessageId equals m.Id into sent
-            from m in sent.DefaultIfEmpty()
-            group r by new { r.State, r.Reason, r.Country, Replied = r.RepliedAt != null, Status = (MessageStatus?)m.Status, m.Refusal, m.ErrorCode, m.ErrorTitle } into g
-            select new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        // Recipients not handed over yet have no message: they are counted alone, without the join (on a new
+        // campaign, that is every row); the others with their message's status.
+        var groups = await db.CampaignRecipients.Where(r => r.CampaignId == id && r.MessageId == null)
+            .GroupBy(r => new { r.State, r.Reason, r.Country })
+            .Select(g => new RecipientGroup(g.Key.State, g.Key.Reason, g.Key.Country, false, null, null, null, null, g.Count()))
+            .ToListAsync(cancellationToken);
+        groups.AddRange(await (
+            from r in db.CampaignRecipients.Where(r => r.CampaignId == id && r.MessageId != null)
+            join m in db.Messages on r.MessageId equals m.Id
+            group r by new { r.State, r.Reason, r.Country, Replied = r.RepliedAt != null, m.Status, m.Refusal, m.ErrorCode, m.ErrorTitle } into g
+            select new RecipientGroup(g.Key.State, g.Key.Reason, g.Key.Country, g.Key.Replied, g.Key.Status, g.Key.Refusal, g.Key.ErrorCode, g.Key.ErrorTitle, g.Count()))
+            .ToListAsync(cancellationToken));
 
         var counts = Statuses.ToDictionary(s => s, _ => 0);
         var skipped = new Dictionary<string, int>();
@@ -68,20 +74,20 @@ public sealed class Campaigns(ParleyDb db, AuditLog audit, CampaignBell bell, Wr
         decimal cost = 0;
         foreach (var group in groups)
         {
-            var status = Status(group.Key.State, group.Key.Status, group.Key.Refusal, group.Key.Replied);
+            var status = Status(group.State, group.Status, group.Refusal, group.Replied);
             counts[status] += group.Count;
             if (status == "skipped")
             {
-                var reason = group.Key.Refusal is { } refusal ? CampaignRecipient.SkipFor(refusal) : (group.Key.Reason ?? "").Split(':')[0];
+                var reason = group.Refusal is { } refusal ? CampaignRecipient.SkipFor(refusal) : (group.Reason ?? "").Split(':')[0];
                 skipped[reason] = skipped.GetValueOrDefault(reason) + group.Count;
             }
             else if (status == "failed")
             {
-                failures[(group.Key.ErrorCode, group.Key.ErrorTitle)] = failures.GetValueOrDefault((group.Key.ErrorCode, group.Key.ErrorTitle)) + group.Count;
+                failures[(group.ErrorCode, group.ErrorTitle)] = failures.GetValueOrDefault((group.ErrorCode, group.ErrorTitle)) + group.Count;
             }
 
             // Only delivered templates are charged.
-            if (status is "delivered" or "read" or "replied" && (prices.TryGetValue(group.Key.Country ?? "??", out var price) || prices.TryGetValue("*", out price)))
+            if (status is "delivered" or "read" or "replied" && (prices.TryGetValue(group.Country ?? "??", out var price) || prices.TryGetValue("*", out price)))
             {
                 cost += price * group.Count;
             }
@@ -243,6 +249,9 @@ public sealed class Campaigns(ParleyDb db, AuditLog audit, CampaignBell bell, Wr
             _ => "queued",
         },
     };
+
+    private sealed record RecipientGroup(
+        RecipientState State, string? Reason, string? Country, bool Replied, MessageStatus? Status, string? Refusal, int? ErrorCode, string? ErrorTitle, int Count);
 
     /// <summary>A member-init shape (not a constructor), so that EF can still filter on it.</summary>
     private sealed class Row
