@@ -97,6 +97,27 @@ public sealed class ContactMerge(ParleyDb db, ContactBook book, AuditLog audit, 
 
         await db.ConsentRecords.Where(r => r.ContactId == dupId).ExecuteUpdateAsync(s => s.SetProperty(r => r.ContactId, keepId), cancellationToken);
 
+        // Campaign history is the person's, too, so campaign counts stay right. In a campaign that had both,
+        // the person counts once from now on: the row that was sent, else the survivor's.
+        var recipients = await db.CampaignRecipients.AsNoTracking().Where(r => r.ContactId == dupId || r.ContactId == keepId)
+            .Select(r => new { r.Id, r.ContactId, r.CampaignId, Sent = r.MessageId != null }).ToListAsync(cancellationToken);
+        foreach (var row in recipients.Where(r => r.ContactId == dupId))
+        {
+            var mine = recipients.FirstOrDefault(k => k.ContactId == keepId && k.CampaignId == row.CampaignId);
+            if (mine is not null)
+            {
+                await db.Campaigns.Where(c => c.Id == row.CampaignId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Recipients, c => c.Recipients - 1), cancellationToken);
+                if (mine.Sent || !row.Sent)
+                {
+                    continue; // the duplicate's row goes with it
+                }
+
+                await db.CampaignRecipients.Where(r => r.Id == mine.Id).ExecuteDeleteAsync(cancellationToken);
+            }
+
+            await db.CampaignRecipients.Where(r => r.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.ContactId, keepId), cancellationToken);
+        }
+
         // The duplicate goes first, so the identifiers it hands over are free under the unique indexes.
         var taken = (duplicate.Phone, duplicate.WaId, duplicate.UserId, duplicate.ExternalId, duplicate.DisplayName, duplicate.ProfileName, duplicate.LastInboundAt);
         db.Contacts.Remove(duplicate);

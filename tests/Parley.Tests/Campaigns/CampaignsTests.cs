@@ -221,6 +221,25 @@ public sealed class CampaignsTests(ParleyAppFixture fixture) : IClassFixture<Par
     }
 
     [Fact]
+    public async Task MergedContacts_KeepTheirCampaignHistory_AndCountOnceInACampaignThatHadBoth()
+    {
+        var audience = await AudienceAsync();
+        var erika = await PersonAsync(audience, "Erika", "Köln");
+        var max = await PersonAsync(audience, "Max", "Bonn");
+        var id = (await CreateAsync(audience.Api, Request(audience))).GetProperty("id").GetGuid();
+        var other = (await audience.Api.CreateContactAsync(new { displayName = "Erika M." })).GetProperty("id").GetGuid();
+
+        (await audience.Api.PostAsJsonAsync($"/api/v1/contacts/{other}/merge", new { duplicateId = erika.Id })).EnsureSuccessStatusCode();
+        (await audience.Api.PostAsJsonAsync($"/api/v1/contacts/{other}/merge", new { duplicateId = max.Id })).EnsureSuccessStatusCode();
+
+        var campaign = await audience.Api.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        Assert.Equal(1, campaign.GetProperty("recipients").GetInt32());
+        Assert.Equal(1, Count(campaign, "pending"));
+        var rows = await App.WithDbAsync(db => db.CampaignRecipients.IgnoreQueryFilters().Where(r => r.CampaignId == id).Select(r => r.ContactId).ToListAsync());
+        Assert.Equal([other], rows); // Max merged into the same person: in this campaign, they count once
+    }
+
+    [Fact]
     public async Task ATemplateMetaPaused_PausesTheCampaignWithTheReason_AndNothingIsSent()
     {
         var audience = await AudienceAsync();
