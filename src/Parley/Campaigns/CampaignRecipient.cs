@@ -73,7 +73,7 @@ internal sealed class CampaignRecipientConfiguration : IEntityTypeConfiguration<
         builder.Property(r => r.TimeZone).HasMaxLength(64);
         builder.Property(r => r.Country).HasMaxLength(2);
         builder.HasIndex(r => new { r.CampaignId, r.ContactId }).IsUnique();
-        builder.HasIndex(r => new { r.CampaignId, r.State, r.WhatsAppNumberId });
+        builder.HasIndex(r => new { r.CampaignId, r.State, r.WhatsAppNumberId, r.Id });
         builder.HasIndex(r => new { r.ContactId, r.QueuedAt });
         builder.HasIndex(r => new { r.WhatsAppNumberId, r.QueuedAt }).HasFilter("queued_at IS NOT NULL");
         builder.HasIndex(r => r.MessageId).HasFilter("message_id IS NOT NULL");

@@ -10,3 +10,9 @@ CREATE INDEX ix_campaign_recipients_whatsapp_number_id_queued_at ON campaign_rec
 -- deleted (a removed number is kept with removed_at): the foreign key only cost a look-up per recipient
 -- while planning. (SQLite keeps it: there, dropping a constraint means rebuilding the table.)
 ALTER TABLE campaign_recipients DROP CONSTRAINT fk_campaign_recipients_whatsapp_number_id;
+
+-- A campaign round takes a number's next waiting recipients in planning order: with the id in the index,
+-- that reads just those rows instead of sorting all waiting ones (a 100,000-recipient campaign slowed
+-- down as it went).
+DROP INDEX ix_campaign_recipients_campaign_id_state_whatsapp_number_id;
+CREATE INDEX ix_campaign_recipients_campaign_id_state_whatsapp_number_id_id ON campaign_recipients (campaign_id, state, whatsapp_number_id, id);

@@ -5,3 +5,9 @@ DROP INDEX "ix_campaign_recipients_message_id";
 CREATE INDEX "ix_campaign_recipients_message_id" ON "campaign_recipients" ("message_id") WHERE "message_id" IS NOT NULL;
 DROP INDEX "ix_campaign_recipients_whatsapp_number_id_queued_at";
 CREATE INDEX "ix_campaign_recipients_whatsapp_number_id_queued_at" ON "campaign_recipients" ("whatsapp_number_id", "queued_at") WHERE "queued_at" IS NOT NULL;
+
+-- A campaign round takes a number's next waiting recipients in planning order: with the id in the index,
+-- that reads just those rows instead of sorting all waiting ones (a 100,000-recipient campaign slowed
+-- down as it went).
+DROP INDEX "ix_campaign_recipients_campaign_id_state_whatsapp_number_id";
+CREATE INDEX "ix_campaign_recipients_campaign_id_state_whatsapp_number_id_id" ON "campaign_recipients" ("campaign_id", "state", "whatsapp_number_id", "id");
