@@ -6,7 +6,7 @@ namespace Parley.Inbox;
 /// <summary>
 /// Which conversations a search term finds, case-insensitively: by the contact's name (display or
 /// WhatsApp profile name), by the customer ID, or by the text of a text message or note. Terms of three
-/// characters or more use the trigram indexes of migration 0018 (FTS5 on SQLite, pg_trgm on PostgreSQL);
+/// characters or more use the trigram indexes of migrations 0018 and 0024 (FTS5 on SQLite, pg_trgm on PostgreSQL);
 /// shorter ones scan. The raw SQL names the workspace itself (query filters do not reach into it).
 /// </summary>
 public static class InboxSearch
@@ -41,9 +41,12 @@ public static class InboxSearch
                 SELECT id AS "Value" FROM contacts
                 WHERE workspace_id = {workspaceId} AND (coalesce(display_name, '') || ' ' || coalesce(profile_name, '')) ILIKE {pattern}
                 """);
+            // search_text (migration 0024) is the stored text of text messages and notes, under the trigram index;
+            // the workspace's newest MaxMessageMatches matches are taken, as on SQLite.
             byText = db.Database.SqlQuery<Guid>($"""
                 SELECT conversation_id AS "Value" FROM messages
-                WHERE workspace_id = {workspaceId} AND type IN ('text', 'note') AND ((content::jsonb) ->> 'body') ILIKE {pattern}
+                WHERE workspace_id = {workspaceId} AND search_text ILIKE {pattern}
+                ORDER BY created_at DESC LIMIT {MaxMessageMatches}
                 """);
         }
         else
