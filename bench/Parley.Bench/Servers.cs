@@ -155,13 +155,16 @@ internal sealed class ParleyServer : IDisposable
         (await Api.GetFromJsonAsync<SandboxNumber[]>(SandboxUrl + "/sandbox/api/numbers"))!;
 
     /// <summary>Resident memory of the Parley process, in MB.</summary>
+    /// <summary>
+    /// Parley's resident memory without mapped files (RssAnon + RssShmem): SQLite reads its file through a
+    /// memory map, and those pages are the operating system's file cache, shared and dropped at will.
+    /// </summary>
     public double ResidentMegabytes()
     {
-        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+        var lines = File.ReadLines($"/proc/{process.Id}/status").Where(l => l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssShmem:", StringComparison.Ordinal));
+        return lines.Sum(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture)) / 1024.0;
     }
 
-    /// <summary>A read connection to Parley's database (SQLite readers never block its writer).</summary>
     /// <summary>Read-only on SQLite unless <paramref name="write"/> (a benchmark that fills tables itself).</summary>
     public async Task<DbConnection> OpenDatabaseAsync(bool write = false)
     {
