@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Parley.Channels.WhatsApp;
 using Parley.Inbox;
 
 namespace Parley.Campaigns;
@@ -79,7 +78,6 @@ internal sealed class CampaignRecipientConfiguration : IEntityTypeConfiguration<
         builder.HasIndex(r => r.MessageId).HasFilter("message_id IS NOT NULL");
         builder.HasOne<Campaign>().WithMany().HasForeignKey(r => r.CampaignId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Contact>().WithMany().HasForeignKey(r => r.ContactId).OnDelete(DeleteBehavior.Cascade);
-        builder.HasOne<WhatsAppNumber>().WithMany().HasForeignKey(r => r.WhatsAppNumberId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Message>().WithMany().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.SetNull);
     }
 }

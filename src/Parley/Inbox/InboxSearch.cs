@@ -41,12 +41,14 @@ public static class InboxSearch
                 SELECT id AS "Value" FROM contacts
                 WHERE workspace_id = {workspaceId} AND (coalesce(display_name, '') || ' ' || coalesce(profile_name, '')) ILIKE {pattern}
                 """);
-            // search_text (migration 0024) is the stored text of text messages and notes, under the trigram index;
-            // the workspace's newest MaxMessageMatches matches are taken, as on SQLite.
+            // search_text (migration 0024) is the stored text of text messages and notes, under the trigram index.
+            // The workspace's newest MaxMessageMatches matches are taken, as on SQLite: ids are time-ordered
+            // (version 7), so for a common word PostgreSQL walks the primary key backwards and stops early,
+            // and for a rare one it asks the trigram index.
             byText = db.Database.SqlQuery<Guid>($"""
                 SELECT conversation_id AS "Value" FROM messages
                 WHERE workspace_id = {workspaceId} AND search_text ILIKE {pattern}
-                ORDER BY created_at DESC LIMIT {MaxMessageMatches}
+                ORDER BY id DESC LIMIT {MaxMessageMatches}
                 """);
         }
         else

@@ -7,7 +7,8 @@ namespace Parley.Tests.Data;
 /// The shape of a database as lines of text — tables, columns with type and nullability, indexes and
 /// foreign keys — so two databases can be compared with one assertion that shows the difference. The
 /// search indexes of migration 0018 (FTS5 tables on SQLite, trigram indexes named ix_search_* on
-/// PostgreSQL) are outside the EF model and left out.
+/// PostgreSQL) and PostgreSQL's generated search_text column (migration 0024) are outside the EF model
+/// and left out.
 /// </summary>
 internal static class SchemaSnapshot
 {
@@ -50,7 +51,7 @@ internal static class SchemaSnapshot
         foreach (var column in await QueryAsync(connection, """
             SELECT table_name, column_name, data_type, COALESCE(character_maximum_length::text, ''), is_nullable
             FROM information_schema.columns
-            WHERE table_schema = 'public' AND table_name <> 'schema_migrations'
+            WHERE table_schema = 'public' AND table_name <> 'schema_migrations' AND column_name <> 'search_text'
             """))
         {
             lines.Add($"column {column[0]}.{column[1]} {column[2]}({column[3]}) nullable={column[4]}");

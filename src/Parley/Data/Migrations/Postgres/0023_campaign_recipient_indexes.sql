@@ -8,7 +8,7 @@ CREATE INDEX ix_campaign_recipients_whatsapp_number_id_queued_at ON campaign_rec
 
 -- The sender's number is checked by the planner (one of the workspace's numbers), and numbers are never
 -- deleted (a removed number is kept with removed_at): the foreign key only cost a look-up per recipient
--- while planning. (SQLite keeps it: there, dropping a constraint means rebuilding the table.)
+-- while planning.
 ALTER TABLE campaign_recipients DROP CONSTRAINT fk_campaign_recipients_whatsapp_number_id;
 
 -- A campaign round takes a number's next waiting recipients in planning order: with the id in the index,
