@@ -14,9 +14,9 @@ public static class InboxSearch
     /// <summary>
     /// How many matching messages, newest first, a search looks at: a word in every tenth message would
     /// otherwise make each search read a large part of the history. Older matches of such a word are left
-    /// out; a more specific term finds them.
+    /// out (the list still has up to this many conversations, twenty pages); a more specific term finds them.
     /// </summary>
-    public const int MaxMessageMatches = 5000;
+    public const int MaxMessageMatches = 1000;
 
     public static IQueryable<Guid> Matching(ParleyDb db, bool postgres, string term)
     {
