@@ -283,10 +283,13 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
     {
         await using var claim = settings.IsPostgres ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         var ids = messageIds.ToArray();
+        // On SQLite the state is checked here, not in the query: next to a list of ids, SQLite would rather
+        // walk every pending row through the state index than look the ids up.
         var pending = settings.IsPostgres
             ? db.Outbox.FromSql($"SELECT * FROM outbox WHERE message_id = ANY({ids}) AND state = 'Pending' FOR UPDATE SKIP LOCKED")
-            : db.Outbox.Where(o => ids.Contains(o.MessageId) && o.State == OutboxState.Pending);
-        var entries = (await pending.IgnoreQueryFilters().ToListAsync(cancellationToken)).OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId).ToList();
+            : db.Outbox.Where(o => ids.Contains(o.MessageId));
+        var entries = (await pending.IgnoreQueryFilters().ToListAsync(cancellationToken))
+            .Where(o => o.State == OutboxState.Pending).OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId).ToList();
         if (entries.Count == 0)
         {
             return;
@@ -294,9 +297,11 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
 
         // One number's rows, so one workspace.
         workspace.Enter(entries[0].WorkspaceId, null, Role.Owner, Actor.System);
+        // The messages are the workspace's; their conversations and contacts are joined by key without the
+        // workspace filter, which would lead SQLite to walk the workspace's conversations instead.
         var rows = await db.Messages.Where(m => ids.Contains(m.Id))
-            .Join(db.Conversations, m => m.ConversationId, c => c.Id, (m, c) => new { Message = m, c.ContactId })
-            .Join(db.Contacts, r => r.ContactId, k => k.Id, (r, k) => new { r.Message, Contact = k })
+            .Join(db.Conversations.IgnoreQueryFilters(), m => m.ConversationId, c => c.Id, (m, c) => new { Message = m, c.ContactId })
+            .Join(db.Contacts.IgnoreQueryFilters(), r => r.ContactId, k => k.Id, (r, k) => new { r.Message, Contact = k })
             .ToDictionaryAsync(r => r.Message.Id, cancellationToken);
         var number = await db.WhatsAppNumbers.FirstAsync(n => n.Id == entries[0].WhatsAppNumberId, cancellationToken);
         if (number.RemovedAt is not null)
