@@ -6,7 +6,8 @@ namespace Parley.Bench;
 /// <summary>
 /// One number drains its outbox against the sandbox set to 1,000 msg/s (a strict sliding one-second
 /// window: one message more is answered 130429). Sandbox number 2 is connected with throughput 1;
-/// 1,000 customers write in (so each has an open window and the pair limit is never the bottleneck);
+/// 1,000 customers write in through the sandbox (so each has an open window, at WhatsApp's end too, and the
+/// pair limit is never the bottleneck);
 /// the messages are queued through the API; then the number's throughput is raised to 1,000 through
 /// the API and the backlog drains. Status webhooks (sent, delivered) flow back as in production.
 /// </summary>
@@ -33,8 +34,17 @@ internal static class OutboundBenchmark
         connected.EnsureSuccessStatusCode();
         var numberId = (await connected.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
 
-        var inbound = new Load(parley.WebhookUrl, Payload.Inbound(number.PhoneNumberId, Customers, "4915"));
-        await inbound.RunAsync(TimeSpan.FromSeconds(2), 32, ratePerSecond: Customers);
+        // The customers write through the sandbox, so WhatsApp knows their windows are open too.
+        await Parallel.ForEachAsync(Enumerable.Range(0, Customers), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (n, ct) =>
+            (await parley.Api.PostAsJsonAsync(parley.SandboxUrl + "/sandbox/api/inbound", new
+            {
+                from = $"4915{n:D8}",
+                profileName = $"Kundin {n}",
+                phoneNumberId = number.PhoneNumberId,
+                type = "text",
+                text = new { body = $"Nachricht {n}" },
+            }, ct)).EnsureSuccessStatusCode());
+        await Eventually(async () => (await ConversationsAsync(parley)).Count == Customers, TimeSpan.FromMinutes(2));
         await parley.DrainWebhooksAsync(TimeSpan.FromMinutes(5));
         var conversations = await ConversationsAsync(parley);
         Console.WriteLine($"{conversations.Count} conversations with an open window on sandbox number 2");
@@ -60,18 +70,40 @@ internal static class OutboundBenchmark
         (await parley.Api.PatchAsJsonAsync($"{parley.Url}/api/v1/channels/whatsapp/{numberId}", new { throughput = Limit })).EnsureSuccessStatusCode();
         var backlogAt = await SentAsync(parley, db);
         var backlogStart = Stopwatch.StartNew();
+        var samples = new List<(double Seconds, long Sent)>();
         long sent;
         while ((sent = await SentAsync(parley, db)) < total && backlogStart.Elapsed < TimeSpan.FromMinutes(5))
         {
-            await Task.Delay(100);
+            samples.Add((backlogStart.Elapsed.TotalSeconds, sent));
+            await Task.Delay(250);
         }
 
         var drainedIn = backlogStart.Elapsed;
+        Console.WriteLine("sent per second   " + string.Join(' ', samples.Where((_, i) => i % 4 == 0).Zip(samples.Where((_, i) => i % 4 == 0).Skip(1), (a, b) => b.Sent - a.Sent)));
+
+        // The sustained rate between 10 % and 90 % of the backlog (the switch to the new throughput and the tail left out).
+        var from = samples.First(s => s.Sent - backlogAt >= (total - backlogAt) / 10);
+        var until = samples.Last(s => s.Sent - backlogAt <= (total - backlogAt) * 9 / 10);
+        var sustained = (until.Sent - from.Sent) / Math.Max(0.001, until.Seconds - from.Seconds);
         var refused = await ParleyServer.CountAsync(db, "SELECT count(*) FROM outbox WHERE last_error LIKE '130429%'")
             + await ParleyServer.CountAsync(db, "SELECT count(*) FROM messages WHERE error_code = 130429");
         Console.WriteLine($"queued            {total:N0} messages through the API in {queuedIn.TotalSeconds:N1} s ({total / queuedIn.TotalSeconds:N0}/s) while the number sent 1/s");
-        Console.WriteLine($"drain             {(sent - backlogAt) / drainedIn.TotalSeconds,9:N0} msg/s over the remaining backlog of {total - backlogAt:N0} ({sent:N0} of {total:N0} sent) (target ≥ 950 msg/s)");
+        Console.WriteLine($"drain             {sustained,9:N0} msg/s sustained (10 % to 90 % of the backlog; target ≥ 950 msg/s); {(sent - backlogAt) / drainedIn.TotalSeconds:N0} msg/s over the whole backlog of {total - backlogAt:N0} ({sent:N0} of {total:N0} sent)");
         Console.WriteLine($"over the limit    {refused} sends answered 130429 (target 0)");
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (waited.Elapsed > timeout)
+            {
+                throw new TimeoutException("The customers' messages did not all arrive in Parley.");
+            }
+
+            await Task.Delay(200);
+        }
     }
 
     private static async Task<long> SentAsync(ParleyServer parley, System.Data.Common.DbConnection db) =>

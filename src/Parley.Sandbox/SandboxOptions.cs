@@ -40,6 +40,12 @@ public sealed class SandboxOptions
     /// <summary>How long a new or edited template stays PENDING before review approves or rejects it.</summary>
     public TimeSpan TemplateReviewDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// At most this many webhooks that are due at the same moment go out as one POST (their <c>entry</c>
+    /// items side by side), as Meta batches up to 1,000 updates when it is busy; 1 sends each on its own.
+    /// </summary>
+    public int WebhookBatch { get; set; } = 100;
+
     /// <summary>How long undeliverable webhooks are retried (Meta: 7 days).</summary>
     public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(1);
 }

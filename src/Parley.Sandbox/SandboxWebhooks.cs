@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Parley.Sandbox;
 
 /// <summary>
-/// Sends webhooks to the business the way Meta does: signed over the exact bytes, retried with
-/// exponential backoff while the receiver is down, and — when chaos is switched on — sometimes twice,
+/// Sends webhooks to the business the way Meta does: signed over the exact bytes, those due at the same
+/// moment batched into one POST, retried with exponential backoff while the receiver is down, and — when chaos is switched on — sometimes twice,
 /// late (overtaking later ones) or never.
 /// </summary>
 public sealed partial class SandboxWebhooks(
@@ -94,42 +94,59 @@ public sealed partial class SandboxWebhooks(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            Delivery? due = null;
+            var due = new List<Delivery>();
             TimeSpan wait = TimeSpan.FromSeconds(1);
             lock (gate)
             {
-                if (queue.TryPeek(out _, out var at))
+                // Everything that is due goes out together (up to WebhookBatch); a retry goes out as it was.
+                var now = clock.GetTimestamp();
+                while (queue.TryPeek(out var next, out var at) && at <= now
+                    && (due.Count == 0 || (next.Attempt == 0 && due[0].Attempt == 0 && due.Count < options.Value.WebhookBatch)))
                 {
-                    var now = clock.GetTimestamp();
-                    if (at <= now)
-                    {
-                        due = queue.Dequeue();
-                    }
-                    else
-                    {
-                        var until = TimeSpan.FromSeconds((at - now) / (double)clock.TimestampFrequency);
-                        wait = until < wait ? until : wait;
-                    }
+                    due.Add(queue.Dequeue());
+                }
+
+                if (due.Count == 0 && queue.TryPeek(out _, out var first))
+                {
+                    var until = TimeSpan.FromSeconds((first - now) / (double)clock.TimestampFrequency);
+                    wait = until < wait ? until : wait;
                 }
             }
 
-            if (due is null)
+            if (due.Count == 0)
             {
                 await signal.WaitAsync(wait, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 continue;
             }
 
-            await DeliverAsync(due, stoppingToken);
+            foreach (var delivery in due.Where(d => d.Attempt == 0))
+            {
+                delivery.OnDue?.Invoke();
+            }
+
+            await DeliverAsync(due.Count == 1 ? due[0] : Batch(due), stoppingToken);
         }
+    }
+
+    /// <summary>One envelope holding the entries of several, in the order they were due.</summary>
+    private static Delivery Batch(List<Delivery> deliveries)
+    {
+        var entries = new JsonArray();
+        foreach (var delivery in deliveries)
+        {
+            foreach (var entry in JsonNode.Parse(delivery.Body)!["entry"]!.AsArray().ToList())
+            {
+                entry!.Parent!.AsArray().Remove(entry);
+                entries.Add(entry);
+            }
+        }
+
+        var envelope = new JsonObject { ["object"] = "whatsapp_business_account", ["entry"] = entries };
+        return new Delivery(MetaJson.Serialize(envelope), deliveries[0].FirstTried, 0, null);
     }
 
     private async Task DeliverAsync(Delivery delivery, CancellationToken cancellationToken)
     {
-        if (delivery.Attempt == 0)
-        {
-            delivery.OnDue?.Invoke();
-        }
-
         var url = target.WebhookUrl();
         try
         {
