@@ -91,6 +91,8 @@ internal static class CampaignBenchmark
         }
         while (sent < toSend && started.Elapsed < TimeSpan.FromMinutes(10));
 
+        Console.WriteLine("sent per 5 s      " + string.Join(' ', samples.Where((_, i) => i % 5 == 0).Zip(samples.Where((_, i) => i % 5 == 0).Skip(1), (a, b) => b.Sent - a.Sent)));
+
         // The sustained rate between 10 % and 90 % of the campaign (start-up and the tail left out).
         var from = samples.First(s => s.Sent >= toSend / 10);
         var until = samples.Last(s => s.Sent <= toSend * 9 / 10);

@@ -180,10 +180,15 @@ public sealed partial class CampaignFeeder(
             return 0;
         }
 
+        // The recipients' contacts, consent and conversations are looked up by key, and their workspace is
+        // checked on the rows: next to a list of ids, a workspace condition makes SQLite walk the workspace.
         var ids = batch.Select(r => r.ContactId).ToList();
-        var contacts = await db.Contacts.AsNoTracking().Where(c => ids.Contains(c.Id) && c.ErasedAt == null).Select(c => c.Id).ToHashSetAsync(cancellationToken);
-        var consent = await db.ConsentStates.AsNoTracking().Where(s => s.Purpose == campaign.Purpose && ids.Contains(s.ContactId))
-            .ToDictionaryAsync(s => s.ContactId, s => s.Granted, cancellationToken);
+        var contacts = (await db.Contacts.IgnoreQueryFilters().AsNoTracking().Where(c => ids.Contains(c.Id))
+                .Select(c => new { c.Id, c.WorkspaceId, c.ErasedAt }).ToListAsync(cancellationToken))
+            .Where(c => c.WorkspaceId == campaign.WorkspaceId && c.ErasedAt == null).Select(c => c.Id).ToHashSet();
+        var consent = (await db.ConsentStates.IgnoreQueryFilters().AsNoTracking().Where(s => ids.Contains(s.ContactId) && s.Purpose == campaign.Purpose)
+                .ToListAsync(cancellationToken))
+            .Where(s => s.WorkspaceId == campaign.WorkspaceId).ToDictionary(s => s.ContactId, s => s.Granted);
         HashSet<Guid> capped = [];
         if (campaign is { FrequencyCap: { } cap, FrequencyDays: { } days })
         {
@@ -192,7 +197,8 @@ public sealed partial class CampaignFeeder(
                 .GroupBy(r => r.ContactId).Where(g => g.Count() >= cap).Select(g => g.Key).ToHashSetAsync(cancellationToken);
         }
 
-        var conversations = await db.Conversations.Where(c => ids.Contains(c.ContactId) && c.WhatsAppNumberId == number.Id).ToDictionaryAsync(c => c.ContactId, cancellationToken);
+        var conversations = (await db.Conversations.IgnoreQueryFilters().Where(c => ids.Contains(c.ContactId) && c.WhatsAppNumberId == number.Id).ToListAsync(cancellationToken))
+            .Where(c => c.WorkspaceId == campaign.WorkspaceId).ToDictionary(c => c.ContactId);
         var queued = 0;
         foreach (var recipient in batch)
         {
