@@ -91,12 +91,8 @@ internal static class CampaignBenchmark
         }
         while (sent < toSend && started.Elapsed < TimeSpan.FromMinutes(10));
 
-        Console.WriteLine("sent per 5 s      " + string.Join(' ', samples.Where((_, i) => i % 5 == 0).Zip(samples.Where((_, i) => i % 5 == 0).Skip(1), (a, b) => b.Sent - a.Sent)));
-
-        // The sustained rate between 10 % and 90 % of the campaign (start-up and the tail left out).
-        var from = samples.First(s => s.Sent >= toSend / 10);
-        var until = samples.Last(s => s.Sent <= toSend * 9 / 10);
-        var rate = (until.Sent - from.Sent) / Math.Max(0.001, until.Seconds - from.Seconds);
+        Console.WriteLine("sent per 5 s      " + Rates.PerInterval(samples, 5));
+        var rate = Rates.Sustained(samples, 0, toSend);
         var refused = await ParleyServer.CountAsync(reader, "SELECT count(*) FROM outbox WHERE last_error LIKE '130429%'")
             + await ParleyServer.CountAsync(reader, "SELECT count(*) FROM messages WHERE error_code = 130429");
         var twice = await ParleyServer.CountAsync(reader, "SELECT count(*) FROM (SELECT contact_id FROM campaign_recipients WHERE message_id IS NOT NULL GROUP BY contact_id HAVING count(*) > 1) AS d");

@@ -44,9 +44,18 @@ internal static class OutboundBenchmark
                 type = "text",
                 text = new { body = $"Nachricht {n}" },
             }, ct)).EnsureSuccessStatusCode());
-        await Eventually(async () => (await ConversationsAsync(parley)).Count == Customers, TimeSpan.FromMinutes(2));
-        await parley.DrainWebhooksAsync(TimeSpan.FromMinutes(5));
-        var conversations = await ConversationsAsync(parley);
+        List<Guid> conversations;
+        var waited = Stopwatch.StartNew();
+        while ((conversations = await ConversationsAsync(parley)).Count < Customers)
+        {
+            if (waited.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new TimeoutException($"Only {conversations.Count} of the {Customers} customers' messages arrived in Parley.");
+            }
+
+            await Task.Delay(200);
+        }
+
         Console.WriteLine($"{conversations.Count} conversations with an open window on sandbox number 2");
 
         // Queue seconds × limit messages through the API with 32 callers, round-robin over the customers.
@@ -79,31 +88,13 @@ internal static class OutboundBenchmark
         }
 
         var drainedIn = backlogStart.Elapsed;
-        Console.WriteLine("sent per second   " + string.Join(' ', samples.Where((_, i) => i % 4 == 0).Zip(samples.Where((_, i) => i % 4 == 0).Skip(1), (a, b) => b.Sent - a.Sent)));
-
-        // The sustained rate between 10 % and 90 % of the backlog (the switch to the new throughput and the tail left out).
-        var from = samples.First(s => s.Sent - backlogAt >= (total - backlogAt) / 10);
-        var until = samples.Last(s => s.Sent - backlogAt <= (total - backlogAt) * 9 / 10);
-        var sustained = (until.Sent - from.Sent) / Math.Max(0.001, until.Seconds - from.Seconds);
+        Console.WriteLine("sent per second   " + Rates.PerInterval(samples, 4));
+        var sustained = Rates.Sustained(samples, backlogAt, total - backlogAt);
         var refused = await ParleyServer.CountAsync(db, "SELECT count(*) FROM outbox WHERE last_error LIKE '130429%'")
             + await ParleyServer.CountAsync(db, "SELECT count(*) FROM messages WHERE error_code = 130429");
         Console.WriteLine($"queued            {total:N0} messages through the API in {queuedIn.TotalSeconds:N1} s ({total / queuedIn.TotalSeconds:N0}/s) while the number sent 1/s");
         Console.WriteLine($"drain             {sustained,9:N0} msg/s sustained (10 % to 90 % of the backlog; target ≥ 950 msg/s); {(sent - backlogAt) / drainedIn.TotalSeconds:N0} msg/s over the whole backlog of {total - backlogAt:N0} ({sent:N0} of {total:N0} sent)");
         Console.WriteLine($"over the limit    {refused} sends answered 130429 (target 0)");
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var waited = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (waited.Elapsed > timeout)
-            {
-                throw new TimeoutException("The customers' messages did not all arrive in Parley.");
-            }
-
-            await Task.Delay(200);
-        }
     }
 
     private static async Task<long> SentAsync(ParleyServer parley, System.Data.Common.DbConnection db) =>

@@ -8,8 +8,8 @@ namespace Parley.Sandbox;
 
 /// <summary>
 /// Sends webhooks to the business the way Meta does: signed over the exact bytes, those due at the same
-/// moment batched into one POST, retried with exponential backoff while the receiver is down, and — when chaos is switched on — sometimes twice,
-/// late (overtaking later ones) or never.
+/// moment batched into one POST, retried with exponential backoff while the receiver is down, and — when
+/// chaos is switched on — sometimes twice, late (overtaking later ones) or never.
 /// </summary>
 public sealed partial class SandboxWebhooks(
     IHttpClientFactory clients, IOptions<SandboxOptions> options, SandboxTarget target, TimeProvider clock, ILogger<SandboxWebhooks> logger) : BackgroundService
@@ -100,8 +100,7 @@ public sealed partial class SandboxWebhooks(
             {
                 // Everything that is due goes out together (up to WebhookBatch); a retry goes out as it was.
                 var now = clock.GetTimestamp();
-                while (queue.TryPeek(out var next, out var at) && at <= now
-                    && (due.Count == 0 || (next.Attempt == 0 && due[0].Attempt == 0 && due.Count < options.Value.WebhookBatch)))
+                while (queue.TryPeek(out var next, out var at) && at <= now && (due.Count == 0 || CanJoin(due, next)))
                 {
                     due.Add(queue.Dequeue());
                 }
@@ -127,6 +126,9 @@ public sealed partial class SandboxWebhooks(
             await DeliverAsync(due.Count == 1 ? due[0] : Batch(due), stoppingToken);
         }
     }
+
+    private bool CanJoin(List<Delivery> batch, Delivery next) =>
+        batch.Count < options.Value.WebhookBatch && batch[0].Attempt == 0 && next.Attempt == 0;
 
     /// <summary>One envelope holding the entries of several, in the order they were due.</summary>
     private static Delivery Batch(List<Delivery> deliveries)
