@@ -36,9 +36,7 @@ public sealed class SandboxTemplateTests(ParleyAppFixture fixture) : IClassFixtu
         Assert.Matches("^[0-9]{16}$", id);
         Assert.Equal("APPROVED", await graph.ReviewedStatusAsync(id));
 
-        var webhook = await Eventually.ObjectAsync(() => App.WithDbAsync(async db =>
-            (await db.WebhookDeliveries.AsNoTracking().ToListAsync()).Select(d => Encoding.UTF8.GetString(d.Body)).FirstOrDefault(b => b.Contains(name, StringComparison.Ordinal))));
-        var change = JsonNode.Parse(webhook)!["entry"]![0]!["changes"]![0]!;
+        var change = await StatusChangeAsync(name);
         Assert.Equal("message_template_status_update", change["field"]!.GetValue<string>());
         Assert.Equal("APPROVED", change["value"]!["event"]!.GetValue<string>());
         Assert.Equal(long.Parse(id, System.Globalization.CultureInfo.InvariantCulture), change["value"]!["message_template_id"]!.GetValue<long>());
@@ -54,9 +52,7 @@ public sealed class SandboxTemplateTests(ParleyAppFixture fixture) : IClassFixtu
 
         Assert.Equal("REJECTED", await graph.ReviewedStatusAsync(id));
         Assert.Equal("INVALID_FORMAT", (await graph.GetAsync($"{id}?fields=rejected_reason")).Body!["rejected_reason"]!.GetValue<string>());
-        var webhook = await Eventually.ObjectAsync(() => App.WithDbAsync(async db =>
-            (await db.WebhookDeliveries.AsNoTracking().ToListAsync()).Select(d => Encoding.UTF8.GetString(d.Body)).FirstOrDefault(b => b.Contains(name, StringComparison.Ordinal))));
-        var value = JsonNode.Parse(webhook)!["entry"]![0]!["changes"]![0]!["value"]!;
+        var value = (await StatusChangeAsync(name))["value"]!;
         Assert.Equal(("REJECTED", "INVALID_FORMAT"), (value["event"]!.GetValue<string>(), value["reason"]!.GetValue<string>()));
         Assert.NotNull(value["rejection_info"]?["reason"]);
     }
@@ -303,4 +299,15 @@ public sealed class SandboxTemplateTests(ParleyAppFixture fixture) : IClassFixtu
         Assert.Equal((100, 33), (unknownWaba.ErrorCode, unknownWaba.ErrorSubcode));
         Assert.Equal("hello_world", seeded.Body!["name"]!.GetValue<string>());
     }
+
+    /// <summary>The change about template <paramref name="name"/> among the webhooks Parley stored; the sandbox may
+    /// have batched it with other templates' updates into one POST.</summary>
+    private async Task<JsonNode> StatusChangeAsync(string name) =>
+        await Eventually.ObjectAsync(() => App.WithDbAsync(async db =>
+            (await db.WebhookDeliveries.AsNoTracking().ToListAsync())
+                .Select(d => Encoding.UTF8.GetString(d.Body))
+                .Where(body => body.Contains(name, StringComparison.Ordinal))
+                .SelectMany(body => JsonNode.Parse(body)!["entry"]!.AsArray())
+                .SelectMany(entry => entry!["changes"]!.AsArray())
+                .FirstOrDefault(change => change!["value"]?["message_template_name"]?.GetValue<string>() == name)));
 }
