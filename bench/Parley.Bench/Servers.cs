@@ -213,7 +213,15 @@ internal sealed class ParleyServer : IDisposable
         }
 
         Api.Dispose();
-        data.Delete(recursive: true);
+        if (Environment.GetEnvironmentVariable("BENCH_KEEP") == "1")
+        {
+            // Kept for looking at query plans afterwards (the PostgreSQL database stays anyway until the next run).
+            Console.Error.WriteLine($"kept {data.FullName}");
+        }
+        else
+        {
+            data.Delete(recursive: true);
+        }
     }
 
     private static Process Start(string assembly, Dictionary<string, string> environment, params string[] args)

@@ -75,6 +75,7 @@ internal sealed class ConsentStateConfiguration : IEntityTypeConfiguration<Conse
     {
         builder.ToTable("consent_states");
         builder.HasKey(s => new { s.ContactId, s.Purpose });
+        builder.HasIndex(s => new { s.WorkspaceId, s.Purpose, s.Granted, s.ContactId });
         builder.Property(s => s.Purpose).HasMaxLength(64);
         builder.HasOne<Contact>().WithMany().HasForeignKey(s => s.ContactId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -69,10 +69,11 @@ internal sealed class ContactAttributeValueConfiguration : IEntityTypeConfigurat
         builder.ToTable("contact_attribute_values");
         builder.HasKey(v => new { v.ContactId, v.AttributeId });
         builder.Property(v => v.TextValue).HasMaxLength(1000);
-        builder.HasIndex(v => new { v.AttributeId, v.TextValue });
-        builder.HasIndex(v => new { v.AttributeId, v.NumberValue });
-        builder.HasIndex(v => new { v.AttributeId, v.DateValue });
-        builder.HasIndex(v => new { v.AttributeId, v.BoolValue });
+        // A segment reads the contacts with a matching value from these alone (the workspace and contact are in them).
+        builder.HasIndex(v => new { v.AttributeId, v.TextValue, v.WorkspaceId, v.ContactId }).HasDatabaseName("ix_contact_attribute_values_text");
+        builder.HasIndex(v => new { v.AttributeId, v.NumberValue, v.WorkspaceId, v.ContactId }).HasDatabaseName("ix_contact_attribute_values_number");
+        builder.HasIndex(v => new { v.AttributeId, v.DateValue, v.WorkspaceId, v.ContactId }).HasDatabaseName("ix_contact_attribute_values_date");
+        builder.HasIndex(v => new { v.AttributeId, v.BoolValue, v.WorkspaceId, v.ContactId }).HasDatabaseName("ix_contact_attribute_values_bool");
         builder.HasOne<Contact>().WithMany().HasForeignKey(v => v.ContactId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<AttributeDefinition>().WithMany().HasForeignKey(v => v.AttributeId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -33,7 +33,13 @@ public sealed class ContactBook(ParleyDb db, WorkspaceContext workspace, AuditLo
 
     public bool MayRevealPhones => workspace.Can(Permission.RevealPhoneNumbers);
 
-    public IQueryable<Contact> Query(ContactQuery query)
+    /// <summary>
+    /// The contacts that match. With <paramref name="pages"/> the query is read a page at a time, newest first: a
+    /// broad segment is then checked contact by contact along that order instead of gathered whole and sorted.
+    /// On PostgreSQL, where the planner leaves every segment unmeasured, pages always take the correlated
+    /// form and PostgreSQL itself chooses between walking the order and a semi-join.
+    /// </summary>
+    public IQueryable<Contact> Query(ContactQuery query, bool pages = false)
     {
         var contacts = db.Contacts.AsNoTracking().Where(c => c.ErasedAt == null);
         if (!string.IsNullOrWhiteSpace(query.Search))
@@ -63,7 +69,8 @@ public sealed class ContactBook(ParleyDb db, WorkspaceContext workspace, AuditLo
 
         if (query.Segment is { } segment)
         {
-            contacts = contacts.Where(segment.ToPredicate(db, clock.GetUtcNow().UtcDateTime));
+            var walk = pages && SegmentPlanner.IsBroad(segment);
+            contacts = contacts.Where(segment.ToPredicate(db, clock.GetUtcNow().UtcDateTime, correlated: walk));
         }
 
         return contacts;

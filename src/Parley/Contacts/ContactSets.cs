@@ -21,7 +21,7 @@ public sealed record ListRequest(string? Name);
 public sealed record SegmentRequest(string? Name, JsonElement? Filter);
 
 /// <summary>The workspace's attribute definitions, labels, static lists and segments.</summary>
-public sealed partial class ContactSets(ParleyDb db, WorkspaceContext workspace, AuditLog audit, TimeProvider clock, SegmentFilterParser parser)
+public sealed partial class ContactSets(ParleyDb db, WorkspaceContext workspace, AuditLog audit, TimeProvider clock, SegmentFilterParser parser, SegmentPlanner planner)
 {
     public const int MaxOptions = 100;
 
@@ -325,7 +325,7 @@ public sealed partial class ContactSets(ParleyDb db, WorkspaceContext workspace,
         return null;
     }
 
-    /// <summary>A saved segment's filter, parsed against the workspace as it is now (an attribute may have gone since).</summary>
+    /// <summary>A saved segment's filter, parsed against the workspace as it is now (an attribute may have gone since) and planned for the data as it is now.</summary>
     public async Task<Outcome<SegmentCondition>> SegmentFilterAsync(Guid id, CancellationToken cancellationToken)
     {
         var segment = await db.Segments.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
@@ -336,7 +336,9 @@ public sealed partial class ContactSets(ParleyDb db, WorkspaceContext workspace,
 
         using var filter = JsonDocument.Parse(segment.Filter);
         var parsed = await parser.ParseAsync(filter.RootElement, "filter", cancellationToken);
-        return parsed.Error is { } error ? new OperationError(ErrorKind.Refused, $"The segment's filter no longer fits the workspace: {error.Field}: {error.Message}", "filter") : parsed;
+        return parsed.Error is { } error
+            ? new OperationError(ErrorKind.Refused, $"The segment's filter no longer fits the workspace: {error.Field}: {error.Message}", "filter")
+            : await planner.PlanAsync(parsed.Value!, cancellationToken);
     }
 
     private static SegmentView View(Segment s)

@@ -98,9 +98,9 @@ public static class ContactSetsApi
             return bad;
         }
 
-        var matching = book.Query(new ContactQuery(Segment: filter.Value));
-        var total = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(matching, ct);
-        var (items, next) = await book.PageAsync(matching, after, limit ?? 50, ct);
+        var query = new ContactQuery(Segment: filter.Value);
+        var total = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(book.Query(query), ct);
+        var (items, next) = await book.PageAsync(book.Query(query, pages: true), after, limit ?? 50, ct);
         return TypedResults.Ok(new SegmentPage(total, items, next));
     }
 

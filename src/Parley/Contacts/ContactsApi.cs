@@ -66,7 +66,7 @@ public static class ContactsApi
             segment = filter.Value;
         }
 
-        var (items, next) = await book.PageAsync(book.Query(new ContactQuery(q, labelId, listId, segment)), after, limit ?? 50, ct);
+        var (items, next) = await book.PageAsync(book.Query(new ContactQuery(q, labelId, listId, segment), pages: true), after, limit ?? 50, ct);
         return TypedResults.Ok(new Page<ContactView>(items, next));
     }
 

@@ -9,6 +9,7 @@ public static class ContactsExtensions
         builder.Services.AddScoped<ContactMerge>();
         builder.Services.AddScoped<ContactImport>();
         builder.Services.AddScoped<SegmentFilterParser>();
+        builder.Services.AddScoped<SegmentPlanner>();
         return builder;
     }
 }

@@ -45,7 +45,7 @@ internal sealed class ContactLabelConfiguration : IEntityTypeConfiguration<Conta
     {
         builder.ToTable("contact_labels");
         builder.HasKey(l => new { l.ContactId, l.LabelId });
-        builder.HasIndex(l => l.LabelId);
+        builder.HasIndex(l => new { l.LabelId, l.WorkspaceId, l.ContactId });
         builder.HasOne<Contact>().WithMany().HasForeignKey(l => l.ContactId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Label>().WithMany().HasForeignKey(l => l.LabelId).OnDelete(DeleteBehavior.Cascade);
     }

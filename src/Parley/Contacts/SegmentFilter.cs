@@ -33,66 +33,143 @@ public abstract record SegmentCondition
     public abstract Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false);
 
     /// <summary>
-    /// A condition that names a set of contacts by equality on an index (an attribute value, a label, a
-    /// list, a consent state): usually a small part of all contacts, good to start from. (Counting each set
-    /// first to find the smallest cost more than it saved on a million contacts.)
+    /// The contacts this condition names, read from an index that holds their ids (attribute values, labels,
+    /// lists, consent states); null when no index names them (activity, "contains", not, all). The uncorrelated
+    /// form of the predicate is <c>contact id IN</c> this set.
     /// </summary>
-    public virtual bool Drives => false;
+    public virtual IQueryable<Guid>? Members(ParleyDb db) => null;
+
+    /// <summary>
+    /// After <see cref="SegmentPlanner"/>: how many contacts at most this condition matches, counted up to a
+    /// cap from its <see cref="Members"/> (for an "all", its smallest member's); null when not counted.
+    /// </summary>
+    public int? Estimate { get; init; }
+
+    /// <summary>Plans the conditions inside this one (see <see cref="AllCondition"/>).</summary>
+    internal virtual Task<SegmentCondition> PlanAsync(SegmentPlanner planner, CancellationToken cancellationToken) =>
+        Task.FromResult(this);
 }
 
 /// <summary>
-/// Every condition. On SQLite the first condition that names a set by equality on an index stays an <c>IN</c>, which
-/// SQLite drives the query from (index → contact by primary key), and the others become correlated
-/// checks of each candidate; with several uncorrelated <c>IN</c>s SQLite would build a temporary index of
-/// every other set first (seconds for a million contacts). PostgreSQL hashes each set once and keeps the IN form.
+/// Every condition. On SQLite one condition with <see cref="SegmentCondition.Members"/> stays an <c>IN</c>, which
+/// SQLite drives the query from (index → contact by primary key), and the others become correlated checks
+/// of each candidate; with several uncorrelated <c>IN</c>s SQLite would build a temporary index of every
+/// other set first (seconds for a million contacts). The <see cref="Driver"/> is the smallest set as the
+/// planner counted it, else the first. PostgreSQL, which keeps statistics, hashes each set once and keeps the IN form.
 /// </summary>
 public sealed record AllCondition(IReadOnlyList<SegmentCondition> Conditions) : SegmentCondition
 {
+    public SegmentCondition? Driver { get; init; }
+
     public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
     {
-        var driver = correlated || !db.Database.IsSqlite() ? null : Conditions.FirstOrDefault(c => c.Drives);
+        var driver = correlated || !db.Database.IsSqlite() ? null : Driver ?? Conditions.FirstOrDefault(c => c.Members(db) is not null);
         return Conditions.Select(c => c.ToPredicate(db, now, correlated || (driver is not null && c != driver))).Aggregate(Predicates.True, Predicates.And);
+    }
+
+    internal override async Task<SegmentCondition> PlanAsync(SegmentPlanner planner, CancellationToken cancellationToken)
+    {
+        var planned = new List<SegmentCondition>();
+        foreach (var condition in Conditions)
+        {
+            planned.Add(await condition.PlanAsync(planner, cancellationToken));
+        }
+
+        SegmentCondition? driver = null;
+        var smallest = SegmentPlanner.Cap;
+        foreach (var condition in planned)
+        {
+            // Each count stops at the smallest so far: a larger set cannot win.
+            if (await planner.CountAsync(condition, smallest, cancellationToken) is { } count && (driver is null || count < smallest))
+            {
+                (driver, smallest) = (condition, count);
+            }
+        }
+
+        return this with { Conditions = planned, Driver = driver, Estimate = driver is null ? null : smallest };
     }
 }
 
+/// <summary>
+/// Any condition: on SQLite one <c>IN</c> over the union of their sets when every one has a set, else an OR.
+/// PostgreSQL is left the OR: it hashes each subquery once, while the union misleads its estimates into a
+/// nested loop.
+/// </summary>
 public sealed record AnyCondition(IReadOnlyList<SegmentCondition> Conditions) : SegmentCondition
 {
+    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
+    {
+        if (!correlated && db.Database.IsSqlite() && Members(db) is { } members)
+        {
+            return c => members.Contains(c.Id);
+        }
 
-    public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false) =>
-        Conditions.Count == 0 ? Predicates.True : Conditions.Select(c => c.ToPredicate(db, now, correlated)).Aggregate(Predicates.Or);
+        return Conditions.Count == 0 ? Predicates.True : Conditions.Select(c => c.ToPredicate(db, now, correlated)).Aggregate(Predicates.Or);
+    }
+
+    public override IQueryable<Guid>? Members(ParleyDb db) =>
+        Conditions.Count == 0 ? null : Conditions.Select(c => c.Members(db)).Aggregate((all, next) => all is null || next is null ? null : all.Concat(next));
+
+    internal override async Task<SegmentCondition> PlanAsync(SegmentPlanner planner, CancellationToken cancellationToken)
+    {
+        var planned = new List<SegmentCondition>();
+        foreach (var condition in Conditions)
+        {
+            planned.Add(await condition.PlanAsync(planner, cancellationToken));
+        }
+
+        return this with { Conditions = planned };
+    }
 }
 
 public sealed record NotCondition(SegmentCondition Condition) : SegmentCondition
 {
     public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false) =>
         Predicates.Not(Condition.ToPredicate(db, now, correlated));
+
+    internal override async Task<SegmentCondition> PlanAsync(SegmentPlanner planner, CancellationToken cancellationToken) =>
+        this with { Condition = await Condition.PlanAsync(planner, cancellationToken) };
 }
 
 public sealed record LabelCondition(Guid LabelId, bool Has) : SegmentCondition
 {
-    public override bool Drives => Has;
+    public override IQueryable<Guid>? Members(ParleyDb db) => Has ? Labelled(db) : null;
 
     public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
     {
         var id = LabelId;
+        var labelled = Labelled(db);
         Expression<Func<Contact, bool>> has = correlated
             ? c => db.ContactLabels.Any(l => l.ContactId == c.Id && l.LabelId == id)
-            : c => db.ContactLabels.Where(l => l.LabelId == id).Select(l => l.ContactId).Contains(c.Id);
+            : c => labelled.Contains(c.Id);
         return Has ? has : Predicates.Not(has);
+    }
+
+    private IQueryable<Guid> Labelled(ParleyDb db)
+    {
+        var id = LabelId;
+        return db.ContactLabels.Where(l => l.LabelId == id).Select(l => l.ContactId);
     }
 }
 
 public sealed record ListCondition(Guid ListId, bool Member) : SegmentCondition
 {
-    public override bool Drives => Member;
+    public override IQueryable<Guid>? Members(ParleyDb db) => Member ? Listed(db) : null;
 
     public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
     {
         var id = ListId;
+        var listed = Listed(db);
         Expression<Func<Contact, bool>> member = correlated
             ? c => db.ContactListMembers.Any(m => m.ContactId == c.Id && m.ListId == id)
-            : c => db.ContactListMembers.Where(m => m.ListId == id).Select(m => m.ContactId).Contains(c.Id);
+            : c => listed.Contains(c.Id);
         return Member ? member : Predicates.Not(member);
+    }
+
+    private IQueryable<Guid> Listed(ParleyDb db)
+    {
+        var id = ListId;
+        return db.ContactListMembers.Where(m => m.ListId == id).Select(m => m.ContactId);
     }
 }
 
@@ -102,22 +179,28 @@ public sealed record ListCondition(Guid ListId, bool Member) : SegmentCondition
 /// </summary>
 public sealed record ConsentCondition(string Purpose, string Op) : SegmentCondition
 {
-    public override bool Drives => Op != "unknown";
+    public override IQueryable<Guid>? Members(ParleyDb db)
+    {
+        var (purpose, granted) = (Purpose, Op == "granted");
+        return Op == "unknown" ? null : db.ConsentStates.Where(s => s.Purpose == purpose && s.Granted == granted).Select(s => s.ContactId);
+    }
 
     public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
     {
         var purpose = Purpose;
         if (Op == "unknown")
         {
+            var stated = db.ConsentStates.Where(s => s.Purpose == purpose).Select(s => s.ContactId);
             return correlated
                 ? c => !db.ConsentStates.Any(s => s.ContactId == c.Id && s.Purpose == purpose)
-                : c => !db.ConsentStates.Where(s => s.Purpose == purpose).Select(s => s.ContactId).Contains(c.Id);
+                : c => !stated.Contains(c.Id);
         }
 
         var granted = Op == "granted";
+        var members = Members(db)!;
         return correlated
             ? c => db.ConsentStates.Any(s => s.ContactId == c.Id && s.Purpose == purpose && s.Granted == granted)
-            : c => db.ConsentStates.Where(s => s.Purpose == purpose && s.Granted == granted).Select(s => s.ContactId).Contains(c.Id);
+            : c => members.Contains(c.Id);
     }
 }
 
@@ -143,29 +226,36 @@ public sealed record ActivityCondition(bool LastInbound, string Op, int? Days, D
 
 public sealed record AttributeCondition(AttributeDefinition Attribute, string Op, IReadOnlyList<TypedValue> Values) : SegmentCondition
 {
-    /// <summary>Equality on an indexed value; a range, "exists" or "contains" may match most contacts.</summary>
-    public override bool Drives => Op is "eq" or "in";
+    /// <summary>The contacts with a value that matches, read from the (attribute, value, contact) indexes.</summary>
+    public override IQueryable<Guid>? Members(ParleyDb db)
+    {
+        var id = Attribute.Id;
+        var values = db.ContactAttributeValues.Where(v => v.AttributeId == id);
+        return Op switch
+        {
+            "exists" => values.Select(v => v.ContactId),
+            "ne" or "missing" or "contains" => null,
+            _ => values.Where(Match()).Select(v => v.ContactId),
+        };
+    }
 
     public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false)
     {
         var id = Attribute.Id;
-        if (Op is "exists" or "missing")
+        if (Op is "ne" or "missing")
         {
-            Expression<Func<Contact, bool>> exists = correlated
-                ? c => db.ContactAttributeValues.Any(v => v.ContactId == c.Id && v.AttributeId == id)
-                : c => db.ContactAttributeValues.Where(v => v.AttributeId == id).Select(v => v.ContactId).Contains(c.Id);
-            return Op == "exists" ? exists : Predicates.Not(exists);
+            return Predicates.Not((this with { Op = Op == "ne" ? "eq" : "exists" }).ToPredicate(db, now, correlated));
         }
 
-        if (Op == "ne")
+        if (!correlated && Members(db) is { } members)
         {
-            return Predicates.Not((this with { Op = "eq" }).ToPredicate(db, now, correlated));
+            return c => members.Contains(c.Id);
         }
 
-        Expression<Func<Contact, bool>> template = correlated
+        Expression<Func<Contact, bool>> exists = correlated
             ? c => db.ContactAttributeValues.Any(v => v.ContactId == c.Id && v.AttributeId == id)
             : c => db.ContactAttributeValues.Where(v => v.AttributeId == id).Select(v => v.ContactId).Contains(c.Id);
-        return Predicates.WithValueFilter(template, Match());
+        return Op == "exists" ? exists : Predicates.WithValueFilter(exists, Match());
     }
 
     private Expression<Func<ContactAttributeValue, bool>> Match()

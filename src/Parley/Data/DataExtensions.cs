@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Parley.Data;
@@ -15,6 +16,9 @@ public static class DataExtensions
         builder.Services.AddDbContext<ParleyDb>((services, options) =>
         {
             var settings = services.GetRequiredService<DatabaseSettings>();
+
+            // Counting up to a cap (the segment planner) takes rows in no order on purpose; pages always order.
+            options.ConfigureWarnings(warnings => warnings.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
             if (settings.IsPostgres)
             {
                 options.UseNpgsql(settings.ConnectionString);

@@ -26,7 +26,8 @@ internal static class SnakeCaseNames
                 foreignKey.SetConstraintName($"fk_{table}_{Columns(foreignKey.Properties)}");
             }
 
-            foreach (var index in entity.GetIndexes())
+            // A name given in the model stays (PostgreSQL cuts names at 63 characters).
+            foreach (var index in entity.GetIndexes().Where(i => i.GetDatabaseName()?.StartsWith("ix_", StringComparison.Ordinal) != true))
             {
                 index.SetDatabaseName($"ix_{table}_{Columns(index.Properties)}");
             }

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Parley.Contacts;
+using Parley.Data;
 using Parley.Tests.Infrastructure;
 
 namespace Parley.Tests.Contacts;
@@ -81,6 +85,18 @@ public sealed class SegmentTests(ParleyAppFixture fixture) : IClassFixture<Parle
             var result = await api.GetFromJsonAsync<JsonElement>($"/api/v1/segments/{segment.GetProperty("id")}/contacts");
             var items = result.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetGuid()).ToList();
             Assert.Equal(items.Count, result.GetProperty("total").GetInt32());
+
+            // The same contacts whether the query starts from the planner's set or checks every contact in turn.
+            var (fromSet, checkingEach) = await App.AsInstallationAsync(workspace.Slug, async services =>
+            {
+                var db = services.GetRequiredService<ParleyDb>();
+                var planned = (await services.GetRequiredService<ContactSets>().SegmentFilterAsync(segment.GetProperty("id").GetGuid(), default)).Value!;
+                Task<List<Guid>> Matching(bool correlated) => db.Contacts.Where(c => c.ErasedAt == null)
+                    .Where(planned.ToPredicate(db, App.Clock.GetUtcNow().UtcDateTime, correlated)).Select(c => c.Id).ToListAsync();
+                return (await Matching(false), await Matching(true));
+            });
+            Assert.Equal(items.Order(), fromSet.Order());
+            Assert.Equal(items.Order(), checkingEach.Order());
             return [.. items.Order()];
         }
 

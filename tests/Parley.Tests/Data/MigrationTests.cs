@@ -26,6 +26,7 @@ public sealed class MigrationTests
         var expected = await SnapshotAsync(fromModel);
 
         Assert.NotEmpty(expected);
+        Assert.Equal(string.Join("\n", expected.Except(actual)), string.Join("\n", actual.Except(expected)));
         Assert.Equal(expected, actual);
     }
 

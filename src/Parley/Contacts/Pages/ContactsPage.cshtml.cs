@@ -51,7 +51,7 @@ public sealed class ContactsPageModel(ContactBook book, ContactSets sets) : Page
 
         if (Error is null)
         {
-            (var items, Next) = await book.PageAsync(book.Query(new ContactQuery(Q, LabelId, ListId, segment)), after, 50, cancellationToken);
+            (var items, Next) = await book.PageAsync(book.Query(new ContactQuery(Q, LabelId, ListId, segment), pages: true), after, 50, cancellationToken);
             Contacts = items;
         }
 
