@@ -119,7 +119,7 @@ internal static class CampaignBenchmark
                 $"SELECT {seed.Id("i", 1)}, {ws}, {seed.Id("i")}, 'marketing', {(seed.Sqlite ? "1" : "true")}, 'web', 'import', 'Ja, ich möchte Angebote per WhatsApp.', {at}, {at}, 'system' {from}",
             $"{series}INSERT INTO consent_states (contact_id, purpose, workspace_id, granted, record_id, occurred_at) " +
                 $"SELECT {seed.Id("i")}, 'marketing', {ws}, {(seed.Sqlite ? "1" : "true")}, {seed.Id("i", 1)}, {at} {from}",
-            seed.Sqlite ? "PRAGMA optimize" : "ANALYZE",
+            seed.Settle,
         };
         foreach (var sql in statements)
         {

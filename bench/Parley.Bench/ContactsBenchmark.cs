@@ -141,7 +141,7 @@ internal static class ContactsBenchmark
             $"{series}INSERT INTO contact_attribute_values (contact_id, attribute_id, workspace_id, number_value) SELECT {seed.Id("i")}, {seed.Literal(attributes["age"])}, {ws}, 18 + (i % 70) {from}",
             $"{series}INSERT INTO contact_attribute_values (contact_id, attribute_id, workspace_id, text_value) SELECT {seed.Id("i")}, {seed.Literal(attributes["tier"])}, {ws}, CASE i % 3 WHEN 0 THEN 'Gold' WHEN 1 THEN 'Silver' ELSE 'Bronze' END {from}",
             $"{series}INSERT INTO contact_labels (contact_id, label_id, workspace_id) SELECT {seed.Id("i")}, {seed.Literal(vip.ToString())}, {ws} {from} WHERE i % 10 = 0",
-            sqlite ? "PRAGMA optimize" : "ANALYZE",
+            seed.Settle,
         };
         foreach (var sql in statements)
         {

@@ -117,7 +117,7 @@ internal static partial class InboxBenchmark
             $"{seed.Series(messages)}INSERT INTO messages (id, workspace_id, conversation_id, direction, provider_message_id, type, content, status, created_at, purpose) "
                 + $"SELECT {seed.Id("i", 2)}, {ws}, {seed.Id(c, 1)}, CASE WHEN {j} % 2 = 0 THEN 'Inbound' ELSE 'Outbound' END, 'wamid.bench' || i, 'text', {json}, "
                 + $"CASE WHEN {j} % 2 = 0 THEN 'Received' ELSE 'Read' END, {seed.At($"{c} * 60 + {j}")}, 'service' {seed.From(messages)}",
-            seed.Sqlite ? "PRAGMA optimize" : "ANALYZE",
+            seed.Settle,
         ];
         foreach (var sql in statements)
         {

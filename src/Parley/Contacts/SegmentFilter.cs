@@ -40,6 +40,12 @@ public abstract record SegmentCondition
     public virtual IQueryable<Guid>? Members(ParleyDb db) => null;
 
     /// <summary>
+    /// Whether a negated condition takes the correlated form: PostgreSQL turns <c>NOT EXISTS</c> into an
+    /// anti-join, while <c>NOT IN</c> stays a filter over every contact because it must allow for nulls.
+    /// </summary>
+    protected static bool CorrelateNegation(ParleyDb db, bool correlated) => correlated || !db.Database.IsSqlite();
+
+    /// <summary>
     /// After <see cref="SegmentPlanner"/>: how many contacts at most this condition matches, counted up to a
     /// cap from its <see cref="Members"/> (for an "all", its smallest member's); null when not counted.
     /// </summary>
@@ -125,7 +131,7 @@ public sealed record AnyCondition(IReadOnlyList<SegmentCondition> Conditions) : 
 public sealed record NotCondition(SegmentCondition Condition) : SegmentCondition
 {
     public override Expression<Func<Contact, bool>> ToPredicate(ParleyDb db, DateTime now, bool correlated = false) =>
-        Predicates.Not(Condition.ToPredicate(db, now, correlated));
+        Predicates.Not(Condition.ToPredicate(db, now, CorrelateNegation(db, correlated)));
 
     internal override async Task<SegmentCondition> PlanAsync(SegmentPlanner planner, CancellationToken cancellationToken) =>
         this with { Condition = await Condition.PlanAsync(planner, cancellationToken) };
@@ -139,7 +145,7 @@ public sealed record LabelCondition(Guid LabelId, bool Has) : SegmentCondition
     {
         var id = LabelId;
         var labelled = Labelled(db);
-        Expression<Func<Contact, bool>> has = correlated
+        Expression<Func<Contact, bool>> has = (Has ? correlated : CorrelateNegation(db, correlated))
             ? c => db.ContactLabels.Any(l => l.ContactId == c.Id && l.LabelId == id)
             : c => labelled.Contains(c.Id);
         return Has ? has : Predicates.Not(has);
@@ -160,7 +166,7 @@ public sealed record ListCondition(Guid ListId, bool Member) : SegmentCondition
     {
         var id = ListId;
         var listed = Listed(db);
-        Expression<Func<Contact, bool>> member = correlated
+        Expression<Func<Contact, bool>> member = (Member ? correlated : CorrelateNegation(db, correlated))
             ? c => db.ContactListMembers.Any(m => m.ContactId == c.Id && m.ListId == id)
             : c => listed.Contains(c.Id);
         return Member ? member : Predicates.Not(member);
@@ -191,7 +197,7 @@ public sealed record ConsentCondition(string Purpose, string Op) : SegmentCondit
         if (Op == "unknown")
         {
             var stated = db.ConsentStates.Where(s => s.Purpose == purpose).Select(s => s.ContactId);
-            return correlated
+            return CorrelateNegation(db, correlated)
                 ? c => !db.ConsentStates.Any(s => s.ContactId == c.Id && s.Purpose == purpose)
                 : c => !stated.Contains(c.Id);
         }
@@ -244,7 +250,7 @@ public sealed record AttributeCondition(AttributeDefinition Attribute, string Op
         var id = Attribute.Id;
         if (Op is "ne" or "missing")
         {
-            return Predicates.Not((this with { Op = Op == "ne" ? "eq" : "exists" }).ToPredicate(db, now, correlated));
+            return Predicates.Not((this with { Op = Op == "ne" ? "eq" : "exists" }).ToPredicate(db, now, CorrelateNegation(db, correlated)));
         }
 
         if (!correlated && Members(db) is { } members)
