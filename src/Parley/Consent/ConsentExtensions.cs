@@ -15,6 +15,7 @@ public static class ConsentExtensions
         services.AddScoped<ConsentKeywords>();
         services.AddScoped<ConsentSignals>();
         services.AddScoped<ConsentRequests>();
+        services.AddScoped<Objections>();
 
         var perIp = builder.Configuration.GetValue("Consent:PageSubmissionsPerIp", 10);
         services.AddRateLimiter(o =>

@@ -24,7 +24,8 @@ public sealed record RecordConsentRequest(
 /// The consent ledger of the current workspace: appends records (never changes or removes one) and keeps
 /// the derived current state per contact and purpose in the same unit of work.
 /// </summary>
-public sealed class ConsentLedger(ParleyDb db, WorkspaceContext workspace, AuditLog audit, ConsentCatalog catalog, TimeProvider clock, IHttpContextAccessor http)
+public sealed class ConsentLedger(
+    ParleyDb db, WorkspaceContext workspace, AuditLog audit, ConsentCatalog catalog, Objections objections, TimeProvider clock, IHttpContextAccessor http)
 {
     /// <summary>
     /// Adds the records and moves the current states to them, without saving: the caller commits them
@@ -95,7 +96,8 @@ public sealed class ConsentLedger(ParleyDb db, WorkspaceContext workspace, Audit
     public async Task<Outcome<ConsentRecordView>> RecordAsync(Guid contactId, RecordConsentRequest request, CancellationToken cancellationToken)
     {
         // The contact first: another workspace's contact is simply not found, whatever the body says.
-        if (!await db.Contacts.AnyAsync(c => c.Id == contactId, cancellationToken))
+        var contact = await db.Contacts.Where(c => c.Id == contactId).Select(c => new { c.Phone, c.WaId }).FirstOrDefaultAsync(cancellationToken);
+        if (contact is null)
         {
             return OperationError.NotFound;
         }
@@ -177,6 +179,11 @@ public sealed class ConsentLedger(ParleyDb db, WorkspaceContext workspace, Audit
             return OperationError.Invalid("occurredAt", "occurredAt lies in the future.");
         }
 
+        if (granted && await objections.ObjectedAsync(contact.Phone, contact.WaId, purpose, cancellationToken) is { } objected)
+        {
+            return new OperationError(ErrorKind.Conflict, ObjectionMessage(purpose, objected), "action");
+        }
+
         var change = new ConsentChange(contactId, purpose, granted, channel, source, wording, occurredAt, string.IsNullOrEmpty(evidence) ? null : evidence, stored?.Id, stored?.Version);
         var record = (await AppendAsync([change], onlyIfChanged: false, cancellationToken))[0];
         audit.Add(granted ? "consent.granted" : "consent.withdrawn", "contact", contactId, $"purpose={purpose} source={source} channel={channel}");
@@ -205,6 +212,11 @@ public sealed class ConsentLedger(ParleyDb db, WorkspaceContext workspace, Audit
     public static ConsentRecordView View(ConsentRecord r) =>
         new(r.Id, r.Purpose, r.Granted ? "granted" : "withdrawn", r.Channel, r.Source, r.WordingId, r.WordingVersion, r.Wording,
             r.Evidence, r.OccurredAt, r.RecordedAt, r.ActorKind, r.ActorId);
+
+    /// <summary>Why a grant for a number that objected before its erasure is refused, and what can be done.</summary>
+    public static string ObjectionMessage(string purpose, DateTime objectedAt) =>
+        $"This number objected to {purpose} and was erased on {objectedAt:yyyy-MM-dd}; only the person can opt in again: through the consent page" +
+        (purpose == Purposes.Marketing ? " or by sending START on WhatsApp." : ".");
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 }

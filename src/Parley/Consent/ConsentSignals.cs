@@ -10,10 +10,11 @@ namespace Parley.Consent;
 /// <summary>
 /// What customers and WhatsApp tell us about consent, written to the ledger inside the webhook
 /// processor's (or the sender's) unit of work: objection keywords (STOP/START), the confirming reply
-/// of the public consent page, WhatsApp's <c>user_preferences</c> stop/resume and send error 131050.
+/// of the public consent page, WhatsApp's <c>user_preferences</c> stop/resume and send error 131050. A
+/// person's own opt-in (START, the confirmed consent page) also lifts their objection from before an erasure.
 /// Every check before a query is a string test, so ordinary messages cost nothing.
 /// </summary>
-public sealed partial class ConsentSignals(ParleyDb db, ConsentLedger ledger, ConsentKeywords keywords, TimeProvider clock)
+public sealed partial class ConsentSignals(ParleyDb db, ConsentLedger ledger, ConsentKeywords keywords, Objections objections, TimeProvider clock)
 {
     /// <summary>Whether this unit of work queued an answer, so the outbox should be woken after the commit.</summary>
     public bool QueuedReplies { get; private set; }
@@ -41,6 +42,11 @@ public sealed partial class ConsentSignals(ParleyDb db, ConsentLedger ledger, Co
         await ledger.AppendAsync(
             [new ConsentChange(contact.Id, Purposes.Marketing, start, "whatsapp", ConsentSources.Keyword, body.Trim(), sentAt, $"WhatsApp message {wamid}")],
             onlyIfChanged: false, cancellationToken);
+        if (start)
+        {
+            await objections.LiftAsync(contact, Purposes.Marketing, cancellationToken);
+        }
+
         QueueReply(number, conversation, ConsentKeywords.Reply(settings, keyword, start));
     }
 
@@ -102,6 +108,11 @@ public sealed partial class ConsentSignals(ParleyDb db, ConsentLedger ledger, Co
         await ledger.AppendAsync(
             purposes.Select(p => new ConsentChange(contact.Id, p.Purpose, true, "web", ConsentSources.WebForm, p.Text, sentAt, evidence, p.WordingId, p.Version)),
             onlyIfChanged: false, cancellationToken);
+        foreach (var purpose in purposes)
+        {
+            await objections.LiftAsync(contact, purpose.Purpose, cancellationToken);
+        }
+
         (request.ConfirmedAt, request.ConfirmingMessageId, request.ContactId) = (clock.GetUtcNow().UtcDateTime, wamid, contact.Id);
         QueueReply(number, conversation, CustomerReplies.Confirmed(german));
     }

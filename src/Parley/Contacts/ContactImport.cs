@@ -27,7 +27,8 @@ public sealed record ImportOptions(bool DryRun, bool Strict, string? Region, IRe
 /// problem is never applied, and in strict mode no row is applied while any problem remains.
 /// Everything that is applied is applied in one transaction.
 /// </summary>
-public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, ContactBook book, ConsentLedger ledger, AuditLog audit, WriteGate gate, TimeProvider clock)
+public sealed class ContactImport(
+    ParleyDb db, WorkspaceContext workspace, ContactBook book, ConsentLedger ledger, Objections objections, AuditLog audit, WriteGate gate, TimeProvider clock)
 {
     public const int MaxBytes = 64 * 1024 * 1024;
     private const int Chunk = 1000;
@@ -84,6 +85,8 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
         {
             await MatchAsync(chunk, problems, cancellationToken);
         }
+
+        await RefuseObjectedAsync(rows, problems, cancellationToken);
 
         var good = rows.Where(r => r.Valid).ToList();
         var apply = !options.DryRun && !fileProblems && (!options.Strict || problems.Count == 0) && good.Count > 0;
@@ -262,6 +265,32 @@ public sealed class ContactImport(ParleyDb db, WorkspaceContext workspace, Conta
             }
 
             row.Match = candidates.FirstOrDefault();
+        }
+    }
+
+    /// <summary>
+    /// A consent grant for a number that objected before its erasure rejects its row: only the person can opt
+    /// in again, and an old list is exactly what must not.
+    /// </summary>
+    private async Task RefuseObjectedAsync(List<ImportRow> rows, List<ImportProblem> problems, CancellationToken cancellationToken)
+    {
+        var granting = rows.Where(r => r.Valid && r.Consents.Any(c => c.Granted)).ToList();
+        if (granting.Count == 0)
+        {
+            return;
+        }
+
+        var objected = await objections.MatcherAsync(cancellationToken);
+        foreach (var row in granting)
+        {
+            foreach (var (purpose, _) in row.Consents.Where(c => c.Granted))
+            {
+                if ((objected(row.Phone, row.WaId, purpose) ?? objected(row.Match?.Phone, row.Match?.WaId, purpose)) is { } at)
+                {
+                    row.Reject(problems, row.Column("consent:" + purpose), ConsentLedger.ObjectionMessage(purpose, at));
+                    break;
+                }
+            }
         }
     }
 

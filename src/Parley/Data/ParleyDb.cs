@@ -64,6 +64,8 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
     public DbSet<Agent> Agents => Set<Agent>();
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
     public DbSet<ConsentState> ConsentStates => Set<ConsentState>();
+    public DbSet<ConsentObjection> ConsentObjections => Set<ConsentObjection>();
+    public DbSet<ConsentObjectionKey> ConsentObjectionKeys => Set<ConsentObjectionKey>();
     public DbSet<ConsentPurpose> ConsentPurposes => Set<ConsentPurpose>();
     public DbSet<ConsentWording> ConsentWordings => Set<ConsentWording>();
     public DbSet<ConsentSettings> ConsentSettings => Set<ConsentSettings>();
@@ -108,6 +110,8 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
         modelBuilder.Entity<Agent>().HasQueryFilter(a => a.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConsentRecord>().HasQueryFilter(r => r.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConsentState>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentObjection>().HasQueryFilter(o => o.WorkspaceId == CurrentWorkspaceId);
+        modelBuilder.Entity<ConsentObjectionKey>().HasQueryFilter(k => k.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConsentPurpose>().HasQueryFilter(p => p.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConsentWording>().HasQueryFilter(w => w.WorkspaceId == CurrentWorkspaceId);
         modelBuilder.Entity<ConsentSettings>().HasQueryFilter(s => s.WorkspaceId == CurrentWorkspaceId);

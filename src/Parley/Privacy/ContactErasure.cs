@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Parley.Channels.WhatsApp;
+using Parley.Consent;
 using Parley.Contacts;
 using Parley.Data;
 using Parley.Identity;
@@ -17,12 +18,15 @@ namespace Parley.Privacy;
 /// tombstone (no phone, wa_id, names or external id; a new customer ID; <see cref="Contact.ErasedAt"/>),
 /// its conversations stay and their messages keep direction, type, status, pricing and times but lose
 /// their content, WhatsApp ids and reply links. The search indexes follow the messages (triggers). The
-/// audit log gets a receipt with the old customer ID and counts, never a number or a text. On SQLite
+/// audit log gets a receipt with the old customer ID and counts, never a number or a text. An objection
+/// outlives the person: to marketing, and to every purpose they had withdrawn, kept as a keyed hash of the
+/// number (<see cref="Objections"/>), so an old list imported again cannot opt them back in. On SQLite
 /// deleted bytes are overwritten (<c>secure_delete</c>) and the write-ahead log is checkpointed and
 /// truncated afterwards, so the text is not left in the files.
 /// </summary>
 public sealed partial class ContactErasure(
-    ParleyDb db, WriteGate gate, MediaStore store, AuditLog audit, DatabaseSettings settings, TimeProvider clock, ILogger<ContactErasure> logger)
+    ParleyDb db, WriteGate gate, MediaStore store, Objections objections, AuditLog audit, DatabaseSettings settings, TimeProvider clock,
+    ILogger<ContactErasure> logger)
 {
     private const int ScanBatch = 500;
 
@@ -46,6 +50,8 @@ public sealed partial class ContactErasure(
             files = await db.MediaFiles.Where(f => (f.MessageId != null && messageIds.Contains(f.MessageId.Value)) || sentFiles.Contains(f.Id)).ToListAsync(cancellationToken);
             var wamids = await messages.Where(m => m.ProviderMessageId != null).Select(m => m.ProviderMessageId!).ToListAsync(cancellationToken);
 
+            var withdrawn = await db.ConsentStates.Where(s => s.ContactId == id && !s.Granted).Select(s => s.Purpose).ToListAsync(cancellationToken);
+            await objections.RememberAsync(contact, [Purposes.Marketing, .. withdrawn], cancellationToken);
             var consent = await db.ConsentRecords.Where(r => r.ContactId == id).ExecuteDeleteAsync(cancellationToken);
             await db.ConsentStates.Where(s => s.ContactId == id).ExecuteDeleteAsync(cancellationToken);
             await db.ContactAttributeValues.Where(v => v.ContactId == id).ExecuteDeleteAsync(cancellationToken);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Parley.Inbox;
+using Parley.Tests.Contacts;
 using Parley.Tests.Infrastructure;
 
 namespace Parley.Tests.Consent;
@@ -202,5 +203,43 @@ public sealed class ObjectionTests(ParleyAppFixture fixture) : IClassFixture<Par
         App.Clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(HttpStatusCode.OK, (await App.PostWebhookAsync(body)).StatusCode);
         await App.WaitForWebhooksAsync();
+    }
+
+    [Fact]
+    public async Task AnErasedPersonsObjection_OutlivesThem_UntilTheyOptInThemselves()
+    {
+        var customer = await App.SandboxCustomerAsync();
+        var api = App.Api(customer.Workspace.AdminKey);
+        await App.RecordConsentAsync(customer.Workspace.AdminKey, customer.ContactId, "surveys", "withdraw");
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/v1/contacts/{customer.ContactId}")).StatusCode);
+        var workspaceId = await App.WithDbAsync(db => db.Contacts.IgnoreQueryFilters().Where(c => c.Id == customer.ContactId).Select(c => c.WorkspaceId).SingleAsync());
+        var csv = $"phone,consent_marketing,consent_source,consent_wording\n+{customer.WaId},granted,old newsletter list,Ja\n+4917100000{Random.Shared.Next(100, 999)},granted,old newsletter list,Ja\n";
+
+        // What is kept: a keyed hash per purpose, never the number.
+        var kept = await App.WithDbAsync(db => db.ConsentObjections.IgnoreQueryFilters().Where(o => o.WorkspaceId == workspaceId).ToListAsync());
+        Assert.Equal(["marketing", "surveys"], kept.Select(o => o.Purpose).Order());
+        Assert.All(kept, o => Assert.Matches("^[0-9a-f]{64}$", o.IdentifierHash));
+        Assert.DoesNotContain(kept, o => o.IdentifierHash.Contains(customer.WaId[^8..], StringComparison.Ordinal));
+
+        // An old list imported again: the row is refused with the reason, the other row is applied.
+        var (_, imported) = await api.ImportAsync(csv, mode: "apply");
+        var problem = Assert.Single(imported.GetProperty("problems").EnumerateArray());
+        Assert.Equal((2, "consent_marketing"), (problem.GetProperty("row").GetInt32(), problem.GetProperty("column").GetString()));
+        Assert.Contains("objected to marketing and was erased", problem.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, imported.GetProperty("created").GetInt32());
+
+        // The person writes again (a new contact): nobody else can grant them marketing, or surveys.
+        await App.CustomerWritesAsync(customer.PhoneNumberId, customer.WaId, "Hallo, ich bin wieder da");
+        var again = await App.WithDbAsync(db => db.Contacts.IgnoreQueryFilters().Where(c => c.WaId == customer.WaId && c.ErasedAt == null).Select(c => c.Id).SingleAsync());
+        var refused = await App.RecordConsentAsync(customer.Workspace.AdminKey, again, "marketing", "grant");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("START", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, (await App.RecordConsentAsync(customer.Workspace.AdminKey, again, "surveys", "grant")).StatusCode);
+
+        // Their own START lifts the objection to marketing (and only that one).
+        await App.CustomerWritesAsync(customer.PhoneNumberId, customer.WaId, "START");
+        Assert.Equal("granted", ConsentTestExtensions.StateOf(await App.ConsentOfAsync(customer.Workspace.AdminKey, again), "marketing"));
+        Assert.Equal(["surveys"], await App.WithDbAsync(db => db.ConsentObjections.IgnoreQueryFilters().Where(o => o.WorkspaceId == workspaceId).Select(o => o.Purpose).ToListAsync()));
+        Assert.Empty((await api.ImportAsync(csv)).Body.GetProperty("problems").EnumerateArray());
     }
 }
