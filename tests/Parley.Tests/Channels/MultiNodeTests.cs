@@ -43,6 +43,36 @@ public sealed class MultiNodeTests
         Assert.All(await first.WithDbAsync(db => db.Outbox.IgnoreQueryFilters().Where(o => o.WhatsAppNumberId == numberId).Select(o => o.Attempts).ToListAsync()), a => Assert.Equal(1, a));
     }
 
+    [PostgresFact]
+    public async Task TwoNodes_ProcessEveryWebhookOnce_AndOneTakesOverWhenTheOtherStops()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var first = new ParleyApp(database);
+        await using var second = new ParleyApp(database);
+        await first.InitializeAsync(); // its processor takes the lock; the second node's stands by
+        await second.InitializeAsync();
+        var workspace = await first.CreateWorkspaceAsync();
+        var phoneNumberId = "77" + Random.Shared.Next(10_000_000, 99_999_999);
+        var numberId = await first.ConnectNumberAsync(workspace, phoneNumberId);
+        var at = first.Clock.GetUtcNow();
+
+        // Sixty customers write at once, half of the webhooks reaching each node.
+        var posted = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => (i % 2 == 0 ? first : second).PostWebhookAsync(
+            WhatsAppTestExtensions.InboundText(phoneNumberId, $"4917{20_000_000 + i}", $"wamid.{phoneNumberId}.{i}", $"Nachricht {i}", at.AddSeconds(i)))));
+        await first.WaitForWebhooksAsync();
+
+        Assert.All(posted, r => Assert.Equal(System.Net.HttpStatusCode.OK, r.StatusCode));
+        var deliveries = await first.WithDbAsync(db => db.WebhookDeliveries.IgnoreQueryFilters().Select(d => new { d.Attempts, d.LastError, d.ProcessedAt }).ToListAsync());
+        Assert.Equal(60, deliveries.Count);
+        Assert.All(deliveries, d => Assert.Equal((0, null, true), (d.Attempts, d.LastError, d.ProcessedAt is not null))); // none applied twice, so none clashed
+        Assert.Equal(60, await first.WithDbAsync(db => db.Messages.IgnoreQueryFilters().CountAsync(m => db.Conversations.IgnoreQueryFilters().Any(c => c.Id == m.ConversationId && c.WhatsAppNumberId == numberId))));
+
+        // The processing node stops; the other one takes its place.
+        await first.DisposeAsync();
+        (await second.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "4917200000", $"wamid.{phoneNumberId}.after", "Noch da?", at.AddMinutes(1)))).EnsureSuccessStatusCode();
+        await Eventually.ValueAsync(async () => await second.WithDbAsync(db => db.Messages.IgnoreQueryFilters().AnyAsync(m => m.ProviderMessageId == $"wamid.{phoneNumberId}.after")) ? true : (bool?)null);
+    }
+
     /// <summary>The plate numbers in the templates a node's own sandbox received for the customer.</summary>
     private static async Task<List<string>> SentPlatesAsync(ParleyApp node, string customer) =>
         [.. (await node.Api(null).GetFromJsonAsync<JsonElement>($"/sandbox/api/messages?to={customer}")).EnumerateArray()

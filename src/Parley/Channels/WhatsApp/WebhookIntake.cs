@@ -101,7 +101,9 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
             if (settings.IsPostgres)
             {
                 // One statement for the whole batch: on PostgreSQL the round trips, not the commit, cost.
-                command.CommandText = "INSERT INTO webhook_deliveries (received_at, body, attempts) SELECT @at, b.body, 0 FROM unnest(@bodies) WITH ORDINALITY AS b(body, n) ORDER BY b.n";
+                // The node that processes webhooks may be another one: it hears of the batch at the commit.
+                command.CommandText = "INSERT INTO webhook_deliveries (received_at, body, attempts) SELECT @at, b.body, 0 FROM unnest(@bodies) WITH ORDINALITY AS b(body, n) ORDER BY b.n; "
+                    + NodeSignal.Notify(WebhookProcessor.Channel);
                 Parameter(command, "@bodies", batch.Select(p => p.Body).ToArray());
                 await command.ExecuteNonQueryAsync(CancellationToken.None);
             }

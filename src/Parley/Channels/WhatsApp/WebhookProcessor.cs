@@ -9,13 +9,17 @@ namespace Parley.Channels.WhatsApp;
 /// Drains <c>webhook_deliveries</c> in arrival order. Every item of a batch is applied; items for the
 /// same conversation (partition key) run in order and commit together, different conversations in
 /// parallel. A delivery is marked processed only when all its items succeeded; a body that cannot be understood becomes
-/// a dead letter at once, one that keeps failing after <see cref="MaxAttempts"/> tries too.
+/// a dead letter at once, one that keeps failing after <see cref="MaxAttempts"/> tries too. With several
+/// nodes on PostgreSQL one of them processes at a time (<see cref="NodeLock"/>).
 /// </summary>
 public sealed partial class WebhookProcessor(
     IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookIntake intake, WebhookBell bell, MediaBell mediaBell, OutboxBell outboxBell, Teams.AssignmentBell assignmentBell,
     TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
 {
     public const int MaxAttempts = 5;
+
+    /// <summary>The PostgreSQL notification channel of stored deliveries (<see cref="NodeSignal"/>).</summary>
+    public const string Channel = "parley_webhooks";
 
     /// <summary>Deliveries per batch: on PostgreSQL larger, since a batch costs round trips more than work.</summary>
     private int BatchSize => settings.IsPostgres ? 256 : 64;
@@ -29,28 +33,38 @@ public sealed partial class WebhookProcessor(
     /// <summary>How long the processor stands back for a saturated intake before each small batch.</summary>
     private static readonly TimeSpan Deferral = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>How often a node that does not process webhooks looks whether the one that does is gone.</summary>
+    private static readonly TimeSpan Standby = TimeSpan.FromSeconds(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                // Intake first: acknowledging Meta is what must never fall behind; during a burst the
-                // processor stands back, and the stored backlog is processed when the burst is over.
-                // Real time, not the clock: this is scheduling.
-                if (intake.IsSaturated)
+                // Every node takes webhooks in; one at a time processes them (a PostgreSQL session advisory
+                // lock), so deliveries are applied once and in arrival order. When that node goes, its
+                // session ends, the lock is free and another node takes over within Standby.
+                await using var lease = await NodeLock.TryAcquireAsync(settings, "webhooks", Guid.Empty, stoppingToken);
+                if (lease is null)
                 {
-                    await Task.Delay(Deferral, stoppingToken);
+                    await Task.Delay(Standby, stoppingToken);
+                    continue;
                 }
 
-                var (count, failures) = await ProcessBatchAsync(stoppingToken);
-                if (failures > 0)
+                // Webhooks taken in by other nodes ring this node's bell too.
+                using var draining = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var listening = NodeSignal.ListenAsync(settings, Channel, bell, draining.Token);
+                var drain = DrainAsync(draining.Token);
+                try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
+                    // Either ends only with an error or the shutdown: the error is thrown here.
+                    await Task.WhenAny(drain, listening).Unwrap();
                 }
-                else if (count == 0)
+                finally
                 {
-                    await bell.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
+                    await draining.CancelAsync();
+                    await Task.WhenAll(drain, listening).ContinueWith(_ => { }, TaskScheduler.Default); // both stopped before the lease goes
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -59,8 +73,33 @@ public sealed partial class WebhookProcessor(
             }
             catch (Exception e)
             {
+                // Also a lost database connection: the lease may be gone with it, so it is taken again.
                 LogBatchFailed(logger, e);
                 await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken);
+            }
+        }
+    }
+
+    private async Task DrainAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            // Intake first: acknowledging Meta is what must never fall behind; during a burst the
+            // processor stands back, and the stored backlog is processed when the burst is over.
+            // Real time, not the clock: this is scheduling.
+            if (intake.IsSaturated)
+            {
+                await Task.Delay(Deferral, stoppingToken);
+            }
+
+            var (count, failures) = await ProcessBatchAsync(stoppingToken);
+            if (failures > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
+            }
+            else if (count == 0)
+            {
+                await bell.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
             }
         }
     }
