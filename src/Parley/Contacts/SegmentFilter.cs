@@ -54,6 +54,17 @@ public abstract record SegmentCondition
     /// <summary>Plans the conditions inside this one (see <see cref="AllCondition"/>).</summary>
     internal virtual Task<SegmentCondition> PlanAsync(SegmentPlanner planner, CancellationToken cancellationToken) =>
         Task.FromResult(this);
+
+    protected static async Task<List<SegmentCondition>> PlanEachAsync(IReadOnlyList<SegmentCondition> conditions, SegmentPlanner planner, CancellationToken cancellationToken)
+    {
+        var planned = new List<SegmentCondition>();
+        foreach (var condition in conditions)
+        {
+            planned.Add(await condition.PlanAsync(planner, cancellationToken));
+        }
+
+        return planned;
+    }
 }
 
 /// <summary>
@@ -75,12 +86,7 @@ public sealed record AllCondition(IReadOnlyList<SegmentCondition> Conditions) : 
 
     internal override async Task<SegmentCondition> PlanAsync(SegmentPlanner planner, CancellationToken cancellationToken)
     {
-        var planned = new List<SegmentCondition>();
-        foreach (var condition in Conditions)
-        {
-            planned.Add(await condition.PlanAsync(planner, cancellationToken));
-        }
-
+        var planned = await PlanEachAsync(Conditions, planner, cancellationToken);
         SegmentCondition? driver = null;
         var smallest = SegmentPlanner.Cap;
         foreach (var condition in planned)
@@ -116,16 +122,8 @@ public sealed record AnyCondition(IReadOnlyList<SegmentCondition> Conditions) : 
     public override IQueryable<Guid>? Members(ParleyDb db) =>
         Conditions.Count == 0 ? null : Conditions.Select(c => c.Members(db)).Aggregate((all, next) => all is null || next is null ? null : all.Concat(next));
 
-    internal override async Task<SegmentCondition> PlanAsync(SegmentPlanner planner, CancellationToken cancellationToken)
-    {
-        var planned = new List<SegmentCondition>();
-        foreach (var condition in Conditions)
-        {
-            planned.Add(await condition.PlanAsync(planner, cancellationToken));
-        }
-
-        return this with { Conditions = planned };
-    }
+    internal override async Task<SegmentCondition> PlanAsync(SegmentPlanner planner, CancellationToken cancellationToken) =>
+        this with { Conditions = await PlanEachAsync(Conditions, planner, cancellationToken) };
 }
 
 public sealed record NotCondition(SegmentCondition Condition) : SegmentCondition
