@@ -181,7 +181,7 @@ public sealed class ConsentLedger(
 
         if (granted && await objections.ObjectedAsync(contact.Phone, contact.WaId, purpose, cancellationToken) is { } objected)
         {
-            return new OperationError(ErrorKind.Conflict, ObjectionMessage(purpose, objected), "action");
+            return new OperationError(ErrorKind.Conflict, Objections.Message(purpose, objected), "action");
         }
 
         var change = new ConsentChange(contactId, purpose, granted, channel, source, wording, occurredAt, string.IsNullOrEmpty(evidence) ? null : evidence, stored?.Id, stored?.Version);
@@ -212,11 +212,6 @@ public sealed class ConsentLedger(
     public static ConsentRecordView View(ConsentRecord r) =>
         new(r.Id, r.Purpose, r.Granted ? "granted" : "withdrawn", r.Channel, r.Source, r.WordingId, r.WordingVersion, r.Wording,
             r.Evidence, r.OccurredAt, r.RecordedAt, r.ActorKind, r.ActorId);
-
-    /// <summary>Why a grant for a number that objected before its erasure is refused, and what can be done.</summary>
-    public static string ObjectionMessage(string purpose, DateTime objectedAt) =>
-        $"This number objected to {purpose} and was erased on {objectedAt:yyyy-MM-dd}; only the person can opt in again: through the consent page" +
-        (purpose == Purposes.Marketing ? " or by sending START on WhatsApp." : ".");
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 }

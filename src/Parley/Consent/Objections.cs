@@ -67,23 +67,18 @@ public sealed class Objections(ParleyDb db, WorkspaceContext workspace, Secrets 
     /// <summary>Adds the objections for the erased contact's number (without saving: the erasure commits them).</summary>
     public async Task RememberAsync(Contact contact, IEnumerable<string> purposes, CancellationToken cancellationToken)
     {
-        var identifiers = Identifiers(contact.Phone, contact.WaId);
-        if (identifiers.Count == 0)
+        if (Identifiers(contact.Phone, contact.WaId).Count == 0)
         {
             return;
         }
 
-        var key = await KeyAsync(create: true, cancellationToken);
+        var hashes = Hashes((await KeyAsync(create: true, cancellationToken))!, contact.Phone, contact.WaId);
+        var kept = (await db.ConsentObjections.Where(o => hashes.Contains(o.IdentifierHash)).Select(o => new { o.IdentifierHash, o.Purpose }).ToListAsync(cancellationToken))
+            .Select(o => (o.IdentifierHash, o.Purpose)).ToHashSet();
         var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var hash in identifiers.Select(i => Hash(key!, i)))
+        foreach (var (hash, purpose) in hashes.SelectMany(h => purposes.Distinct().Select(p => (h, p))).Where(o => !kept.Contains(o)))
         {
-            foreach (var purpose in purposes.Distinct())
-            {
-                if (!await db.ConsentObjections.AnyAsync(o => o.IdentifierHash == hash && o.Purpose == purpose, cancellationToken))
-                {
-                    db.ConsentObjections.Add(new ConsentObjection { WorkspaceId = workspace.RequiredWorkspaceId, IdentifierHash = hash, Purpose = purpose, ObjectedAt = now });
-                }
-            }
+            db.ConsentObjections.Add(new ConsentObjection { WorkspaceId = workspace.RequiredWorkspaceId, IdentifierHash = hash, Purpose = purpose, ObjectedAt = now });
         }
     }
 
@@ -95,7 +90,7 @@ public sealed class Objections(ParleyDb db, WorkspaceContext workspace, Secrets 
             return null;
         }
 
-        var hashes = Identifiers(phone, waId).Select(i => Hash(key, i)).ToList();
+        var hashes = Hashes(key, phone, waId);
         return await db.ConsentObjections.Where(o => hashes.Contains(o.IdentifierHash) && o.Purpose == purpose).MaxAsync(o => (DateTime?)o.ObjectedAt, cancellationToken);
     }
 
@@ -114,7 +109,7 @@ public sealed class Objections(ParleyDb db, WorkspaceContext workspace, Secrets 
         var objections = await db.ConsentObjections.AsNoTracking().ToDictionaryAsync(o => (o.IdentifierHash, o.Purpose), o => o.ObjectedAt, cancellationToken);
         return (phone, waId, purpose) => objections.Count == 0
             ? null
-            : Identifiers(phone, waId).Select(i => objections.TryGetValue((Hash(key, i), purpose), out var at) ? at : (DateTime?)null).Max();
+            : Hashes(key, phone, waId).Select(h => objections.TryGetValue((h, purpose), out var at) ? at : (DateTime?)null).Max();
     }
 
     /// <summary>The person opted in again themselves: their objection to the purpose ends (without saving).</summary>
@@ -126,7 +121,7 @@ public sealed class Objections(ParleyDb db, WorkspaceContext workspace, Secrets 
             return;
         }
 
-        var hashes = Identifiers(contact.Phone, contact.WaId).Select(i => Hash(key, i)).ToList();
+        var hashes = Hashes(key, contact.Phone, contact.WaId);
         db.ConsentObjections.RemoveRange(await db.ConsentObjections.Where(o => hashes.Contains(o.IdentifierHash) && o.Purpose == purpose).ToListAsync(cancellationToken));
     }
 
@@ -134,7 +129,13 @@ public sealed class Objections(ParleyDb db, WorkspaceContext workspace, Secrets 
     private static List<string> Identifiers(string? phone, string? waId) =>
         new[] { phone?.TrimStart('+'), waId }.OfType<string>().Where(i => i.Length > 0).Distinct().ToList();
 
-    private static string Hash(byte[] key, string identifier) => Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(identifier)));
+    private static List<string> Hashes(byte[] key, string? phone, string? waId) =>
+        [.. Identifiers(phone, waId).Select(i => Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(i))))];
+
+    /// <summary>Why a grant for a number that objected before its erasure is refused, and what can be done.</summary>
+    public static string Message(string purpose, DateTime objectedAt) =>
+        $"This number objected to {purpose} and was erased on {objectedAt:yyyy-MM-dd}; only the person can opt in again: through the consent page" +
+        (purpose == Purposes.Marketing ? " or by sending START on WhatsApp." : ".");
 
     private async Task<byte[]?> KeyAsync(bool create, CancellationToken cancellationToken)
     {

@@ -287,7 +287,7 @@ public sealed class ContactImport(
             {
                 if ((objected(row.Phone, row.WaId, purpose) ?? objected(row.Match?.Phone, row.Match?.WaId, purpose)) is { } at)
                 {
-                    row.Reject(problems, row.Column("consent:" + purpose), ConsentLedger.ObjectionMessage(purpose, at));
+                    row.Reject(problems, row.Column("consent:" + purpose), Objections.Message(purpose, at));
                     break;
                 }
             }
