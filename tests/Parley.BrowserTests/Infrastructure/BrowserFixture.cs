@@ -53,7 +53,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.Locator("main input[name=email]").FillAsync(account.Email);
         await page.Locator("main input[name=password]").FillAsync(account.Password);
         await page.Locator("main button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync(url => url.StartsWith("http", StringComparison.Ordinal) && !url.Contains("/signin", StringComparison.Ordinal));
+        // The next page's own locators wait for what they need; waiting for its load event as well only
+        // adds a way to time out on a busy machine.
+        await page.WaitForURLAsync(
+            url => url.StartsWith("http", StringComparison.Ordinal) && !url.Contains("/signin", StringComparison.Ordinal),
+            new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
     }
 
     private async Task StartServerAsync() => server = await ParleyServer.StartAsync();

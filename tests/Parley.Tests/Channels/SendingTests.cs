@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -288,7 +289,7 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
         {
             ["WhatsApp:PairBurst"] = "1000",
             ["Sandbox:PairBurst"] = "2",
-            ["Sandbox:PairWindow"] = "00:00:01",
+            ["Sandbox:PairWindow"] = "00:00:04", // wide enough that three sends land in it on a busy machine
         });
         await app.InitializeAsync();
         var workspace = await app.CreateWorkspaceAsync();
@@ -308,9 +309,16 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
             await SendAsync(text);
         }
 
-        // "drei" is refused (131056) and waits for its retry; WhatsApp's window has passed when "vier" is queued.
+        // "drei" is refused (131056) and waits for its retry; WhatsApp's window (real time in the sandbox)
+        // has passed when "vier" is queued, so only Parley's ordering can hold it back.
+        await Eventually.ObjectAsync(async () => (await OutboundTextsAsync(app, customer)) is { Count: 2 } accepted ? accepted : null);
+        var windowStarts = Stopwatch.StartNew();
         await Eventually.ValueAsync(async () => await app.WithDbAsync(db => db.Outbox.IgnoreQueryFilters().AnyAsync(o => o.WhatsAppNumberId == numberId && o.LastError != null && o.LastError.StartsWith("131056"))) ? true : (bool?)null);
-        await Task.Delay(1200);
+        if (TimeSpan.FromSeconds(4.2) - windowStarts.Elapsed is { Ticks: > 0 } rest)
+        {
+            await Task.Delay(rest);
+        }
+
         await SendAsync("vier");
         await Task.Delay(1500);
         var whileWaiting = await OutboundTextsAsync(app, customer);
