@@ -19,7 +19,7 @@ public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, 
                 throw new StartupException("Database:Provider is Postgres but ConnectionStrings:Default is empty. Set it to a PostgreSQL connection string such as Host=localhost;Database=parley;Username=parley;Password=…");
             }
 
-            return new DatabaseSettings(true, connectionString, null);
+            return new DatabaseSettings(true, WithAutoPrepare(connectionString), null);
         }
 
         var parley = configuration.GetSection(ParleyOptions.Section).Get<ParleyOptions>() ?? new ParleyOptions();
@@ -29,6 +29,23 @@ public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, 
         // at run time is an error rather than a silently empty new file.
         var builder = new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWrite, Pooling = true };
         return new DatabaseSettings(false, builder.ToString(), file);
+    }
+
+    /// <summary>
+    /// Parley runs the same few statements all day; prepared on each connection after their fifth use,
+    /// PostgreSQL skips parsing and planning them. An operator's own Max Auto Prepare (0 to switch it
+    /// off) is kept.
+    /// </summary>
+    private static string WithAutoPrepare(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var keys = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!keys.ContainsKey("Max Auto Prepare") && !keys.ContainsKey("MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 256;
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>A pooled connection with Parley's pragmas, for hot paths that bypass EF Core.</summary>

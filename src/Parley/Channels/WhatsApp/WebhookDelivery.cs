@@ -30,7 +30,8 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         builder.ToTable("webhook_deliveries");
         builder.Property(d => d.Id).ValueGeneratedOnAdd();
         builder.Property(d => d.LastError).HasMaxLength(2000);
-        builder.HasIndex(d => d.ProcessedAt);
+        builder.HasIndex(d => d.Id, "ix_webhook_deliveries_pending").HasFilter("processed_at IS NULL AND dead_at IS NULL");
+        builder.HasIndex(d => d.WorkspaceId).HasFilter("workspace_id IS NOT NULL");
         builder.HasOne<Workspace>().WithMany().HasForeignKey(d => d.WorkspaceId).OnDelete(DeleteBehavior.SetNull);
     }
 }

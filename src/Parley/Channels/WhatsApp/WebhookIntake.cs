@@ -94,14 +94,13 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
             // Not cancellable: a batch that started is committed or failed, never half-written.
             using var lease = await gate.EnterAsync(CancellationToken.None);
             await using var connection = await settings.OpenPooledAsync(CancellationToken.None);
-            await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
             await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
             var at = Parameter(command, "@at", clock.GetUtcNow().UtcDateTime);
             if (settings.IsPostgres)
             {
-                // One statement for the whole batch: on PostgreSQL the round trips, not the commit, cost.
-                // The node that processes webhooks may be another one: it hears of the batch at the commit.
+                // One round trip for the whole batch: on PostgreSQL the round trips, not the commit, cost.
+                // The statements of one command run in one implicit transaction, committed at its end; the
+                // node that processes webhooks may be another one and hears of the batch at that commit.
                 command.CommandText = "INSERT INTO webhook_deliveries (received_at, body, attempts) SELECT @at, b.body, 0 FROM unnest(@bodies) WITH ORDINALITY AS b(body, n) ORDER BY b.n; "
                     + NodeSignal.Notify(WebhookProcessor.Channel);
                 Parameter(command, "@bodies", batch.Select(p => p.Body).ToArray());
@@ -110,6 +109,8 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
             else
             {
                 // SQLite has no round trips: one prepared statement, run per row.
+                await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+                command.Transaction = transaction;
                 command.CommandText = "INSERT INTO webhook_deliveries (received_at, body, attempts) VALUES (@at, @body, 0)";
                 var body = Parameter(command, "@body", Array.Empty<byte>());
                 foreach (var pending in batch)
@@ -117,9 +118,10 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
                     body.Value = pending.Body;
                     await command.ExecuteNonQueryAsync(CancellationToken.None);
                 }
+
+                await transaction.CommitAsync(CancellationToken.None);
             }
 
-            await transaction.CommitAsync(CancellationToken.None);
             foreach (var pending in batch)
             {
                 pending.Stored.TrySetResult();
