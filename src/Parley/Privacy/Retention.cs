@@ -86,6 +86,15 @@ public sealed partial class RetentionJob(IServiceScopeFactory scopes, IOptions<R
 {
     public static readonly TimeSpan PendingStatusLifetime = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// A webhook body as Meta sent it carries numbers and message texts. Once processed it is only kept
+    /// a day for diagnosis — no longer than the shortest rule a workspace may set for message content.
+    /// Dead letters stay until an admin replays them.
+    /// </summary>
+    public static readonly TimeSpan ProcessedWebhookLifetime = TimeSpan.FromDays(1);
+
+    private const int DeleteBatch = 2000;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -114,11 +123,14 @@ public sealed partial class RetentionJob(IServiceScopeFactory scopes, IOptions<R
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+            var gate = scope.ServiceProvider.GetRequiredService<WriteGate>();
             var stale = clock.GetUtcNow().UtcDateTime - PendingStatusLifetime;
-            using (await scope.ServiceProvider.GetRequiredService<WriteGate>().EnterAsync(cancellationToken))
+            using (await gate.EnterAsync(cancellationToken))
             {
                 await db.PendingStatuses.Where(p => p.ReceivedAt < stale).ExecuteDeleteAsync(cancellationToken);
             }
+
+            await DeleteProcessedWebhooksAsync(db, gate, clock.GetUtcNow().UtcDateTime - ProcessedWebhookLifetime, cancellationToken);
 
             workspaces = await db.RetentionRules.IgnoreQueryFilters().Select(r => r.WorkspaceId).ToListAsync(cancellationToken);
         }
@@ -128,6 +140,34 @@ public sealed partial class RetentionJob(IServiceScopeFactory scopes, IOptions<R
             await using var scope = scopes.CreateAsyncScope();
             scope.ServiceProvider.GetRequiredService<WorkspaceContext>().Enter(workspaceId, null, Role.Owner, Actor.System);
             await scope.ServiceProvider.GetRequiredService<RetentionSweep>().RunAsync(dryRun: false, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Oldest first, in batches by key, so neither database scans the whole table nor holds its writers
+    /// up for long: the first delivery received since <paramref name="stale"/> bounds the walk, and
+    /// everything before it in arrival order is older.
+    /// </summary>
+    private static async Task DeleteProcessedWebhooksAsync(ParleyDb db, WriteGate gate, DateTime stale, CancellationToken cancellationToken)
+    {
+        var bound = await db.WebhookDeliveries.Where(d => d.ReceivedAt >= stale).OrderBy(d => d.Id).Select(d => (long?)d.Id).FirstOrDefaultAsync(cancellationToken) ?? long.MaxValue;
+        var after = 0L;
+        while (true)
+        {
+            var batch = await db.WebhookDeliveries
+                .Where(d => d.Id > after && d.Id < bound && d.ProcessedAt != null)
+                .OrderBy(d => d.Id).Select(d => d.Id).Take(DeleteBatch).ToListAsync(cancellationToken);
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            using (await gate.EnterAsync(cancellationToken))
+            {
+                await db.WebhookDeliveries.Where(d => batch.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
+            }
+
+            after = batch[^1];
         }
     }
 

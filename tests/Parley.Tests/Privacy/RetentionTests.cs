@@ -155,6 +155,43 @@ public sealed class RetentionTests
         Assert.Equal(["wamid.soon"], await app.WithDbAsync(db => db.PendingStatuses.Select(p => p.ProviderMessageId).ToListAsync()));
     }
 
+    [Fact]
+    public async Task AProcessedWebhookBody_IsDeletedAfterADay_WhileDeadLettersAndNewerBodiesStay()
+    {
+        await using var app = new ParleyApp();
+        await app.InitializeAsync();
+        var workspace = await app.CreateWorkspaceAsync();
+        var (_, phoneNumberId) = await app.ConnectSandboxNumberAsync(workspace);
+        var customer = "4917" + Random.Shared.Next(10_000_000, 99_999_999);
+        (await app.Api(null).PostAsJsonAsync("/sandbox/api/inbound", new { from = customer, phoneNumberId, type = "text", text = new { body = "Meine Adresse ist geheim" } })).EnsureSuccessStatusCode();
+        var processed = await Eventually.ValueAsync(async () => await app.WithDbAsync(db => db.WebhookDeliveries.Where(d => d.ProcessedAt != null).Select(d => (long?)d.Id).FirstOrDefaultAsync()));
+        var dead = new Parley.Channels.WhatsApp.WebhookDelivery { ReceivedAt = app.Clock.GetUtcNow().UtcDateTime, Body = "{not json"u8.ToArray(), DeadAt = app.Clock.GetUtcNow().UtcDateTime, LastError = "Not understood" };
+        await app.WithDbAsync(async db =>
+        {
+            db.WebhookDeliveries.Add(dead);
+            return await db.SaveChangesAsync();
+        });
+
+        app.Clock.Advance(TimeSpan.FromHours(23));
+        await RunJobAsync(app);
+        Assert.True(await app.WithDbAsync(db => db.WebhookDeliveries.AnyAsync(d => d.Id == processed)), "A body younger than a day is kept.");
+
+        app.Clock.Advance(TimeSpan.FromHours(2));
+        var fresh = new Parley.Channels.WhatsApp.WebhookDelivery { ReceivedAt = app.Clock.GetUtcNow().UtcDateTime, Body = "{}"u8.ToArray(), ProcessedAt = app.Clock.GetUtcNow().UtcDateTime };
+        await app.WithDbAsync(async db =>
+        {
+            db.WebhookDeliveries.Add(fresh);
+            return await db.SaveChangesAsync();
+        });
+        await RunJobAsync(app);
+
+        var left = await app.WithDbAsync(db => db.WebhookDeliveries.Select(d => d.Id).ToListAsync());
+        Assert.DoesNotContain(processed, left);
+        Assert.Contains(dead.Id, left);
+        Assert.Contains(fresh.Id, left);
+        Assert.Equal(1, await app.WithDbAsync(db => db.Messages.IgnoreQueryFilters().CountAsync(m => m.Content.Contains("geheim"))));
+    }
+
     private static Task<string> FirstContentAsync(ParleyApp app, Guid conversationId) =>
         app.WithDbAsync(db => db.Messages.IgnoreQueryFilters().Where(m => m.ConversationId == conversationId).OrderBy(m => m.CreatedAt).Select(m => m.Content).FirstAsync());
 
