@@ -225,9 +225,14 @@ public sealed partial class WebhookProcessor(
                 outboxBell.Ring(); // answers to keywords and consent confirmations are queued
             }
 
-            // New media rows are visible only now; wake the downloader (a ring for nothing costs one look).
-            mediaBell.Ring();
-            assignmentBell.Ring(); // New and reopened conversations may wait for an agent.
+            // Only customers' messages bring media and new or reopened conversations; statuses, the bulk of
+            // a busy number's webhooks, wake neither the downloader nor the assigner.
+            if (partitions.Any(p => p.Any(w => w.Item is InboundMessageItem)))
+            {
+                mediaBell.Ring(); // new media rows are visible only now
+                assignmentBell.Ring(); // new and reopened conversations may wait for an agent
+            }
+
             return null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
