@@ -124,13 +124,13 @@ public sealed partial class RetentionJob(IServiceScopeFactory scopes, IOptions<R
         {
             var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
             var gate = scope.ServiceProvider.GetRequiredService<WriteGate>();
-            var stale = clock.GetUtcNow().UtcDateTime - PendingStatusLifetime;
+            var now = clock.GetUtcNow().UtcDateTime;
             using (await gate.EnterAsync(cancellationToken))
             {
-                await db.PendingStatuses.Where(p => p.ReceivedAt < stale).ExecuteDeleteAsync(cancellationToken);
+                await db.PendingStatuses.Where(p => p.ReceivedAt < now - PendingStatusLifetime).ExecuteDeleteAsync(cancellationToken);
             }
 
-            await DeleteProcessedWebhooksAsync(db, gate, clock.GetUtcNow().UtcDateTime - ProcessedWebhookLifetime, cancellationToken);
+            await DeleteProcessedWebhooksAsync(db, gate, now - ProcessedWebhookLifetime, cancellationToken);
 
             workspaces = await db.RetentionRules.IgnoreQueryFilters().Select(r => r.WorkspaceId).ToListAsync(cancellationToken);
         }

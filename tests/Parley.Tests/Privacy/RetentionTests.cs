@@ -165,12 +165,13 @@ public sealed class RetentionTests
         var customer = "4917" + Random.Shared.Next(10_000_000, 99_999_999);
         (await app.Api(null).PostAsJsonAsync("/sandbox/api/inbound", new { from = customer, phoneNumberId, type = "text", text = new { body = "Meine Adresse ist geheim" } })).EnsureSuccessStatusCode();
         var processed = await Eventually.ValueAsync(async () => await app.WithDbAsync(db => db.WebhookDeliveries.Where(d => d.ProcessedAt != null).Select(d => (long?)d.Id).FirstOrDefaultAsync()));
-        var dead = new Parley.Channels.WhatsApp.WebhookDelivery { ReceivedAt = app.Clock.GetUtcNow().UtcDateTime, Body = "{not json"u8.ToArray(), DeadAt = app.Clock.GetUtcNow().UtcDateTime, LastError = "Not understood" };
-        await app.WithDbAsync(async db =>
+        Task<int> StoreAsync(Parley.Channels.WhatsApp.WebhookDelivery delivery) => app.WithDbAsync(db =>
         {
-            db.WebhookDeliveries.Add(dead);
-            return await db.SaveChangesAsync();
+            db.WebhookDeliveries.Add(delivery);
+            return db.SaveChangesAsync();
         });
+        var dead = new Parley.Channels.WhatsApp.WebhookDelivery { ReceivedAt = app.Clock.GetUtcNow().UtcDateTime, Body = "{not json"u8.ToArray(), DeadAt = app.Clock.GetUtcNow().UtcDateTime, LastError = "Not understood" };
+        await StoreAsync(dead);
 
         app.Clock.Advance(TimeSpan.FromHours(23));
         await RunJobAsync(app);
@@ -178,11 +179,7 @@ public sealed class RetentionTests
 
         app.Clock.Advance(TimeSpan.FromHours(2));
         var fresh = new Parley.Channels.WhatsApp.WebhookDelivery { ReceivedAt = app.Clock.GetUtcNow().UtcDateTime, Body = "{}"u8.ToArray(), ProcessedAt = app.Clock.GetUtcNow().UtcDateTime };
-        await app.WithDbAsync(async db =>
-        {
-            db.WebhookDeliveries.Add(fresh);
-            return await db.SaveChangesAsync();
-        });
+        await StoreAsync(fresh);
         await RunJobAsync(app);
 
         var left = await app.WithDbAsync(db => db.WebhookDeliveries.Select(d => d.Id).ToListAsync());

@@ -95,7 +95,7 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
             using var lease = await gate.EnterAsync(CancellationToken.None);
             await using var connection = await settings.OpenPooledAsync(CancellationToken.None);
             await using var command = connection.CreateCommand();
-            var at = Parameter(command, "@at", clock.GetUtcNow().UtcDateTime);
+            Parameter(command, "@at", clock.GetUtcNow().UtcDateTime);
             if (settings.IsPostgres)
             {
                 // One round trip for the whole batch: on PostgreSQL the round trips, not the commit, cost.
