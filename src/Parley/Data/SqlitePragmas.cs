@@ -19,7 +19,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public const string WriteAheadLog = "PRAGMA journal_mode=WAL;";
 
-    private const string Pragmas = "PRAGMA busy_timeout=10000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA mmap_size=1073741824;";
+    private const string Pragmas = "PRAGMA busy_timeout=10000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;";
 
     public static void Apply(SqliteConnection connection)
     {
