@@ -25,6 +25,9 @@ public sealed partial class OutboxDispatcher(
     /// <summary>Chunks of one number being sent at once (each up to 16 messages).</summary>
     private const int ChunksInFlight = 4;
 
+    /// <summary>Sends of one number waiting for their retry that hold back their conversations' later ones (a bound, never reached in practice).</summary>
+    private const int MaxWaiting = 100_000;
+
     private readonly ConcurrentDictionary<Guid, Task> workers = new();
     private readonly ConcurrentDictionary<Guid, Pacer> pacers = new();
     private readonly PairBudget pairs = new(clock, options.Value.PairBurst, options.Value.PairInterval);
@@ -81,9 +84,13 @@ public sealed partial class OutboxDispatcher(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
         var now = clock.GetUtcNow().UtcDateTime;
-        return await db.Outbox.IgnoreQueryFilters()
-            .Where(o => o.State == OutboxState.Pending && o.NextAttemptAt <= now)
-            .Select(o => o.WhatsAppNumberId).Distinct().ToListAsync(cancellationToken);
+        // One index probe per number (removed ones too: their sends are failed by the sender), not a walk over
+        // every pending send: a subquery with a limit stays a probe even when PostgreSQL's statistics are stale.
+        return await db.WhatsAppNumbers.IgnoreQueryFilters()
+            .Where(n => db.Outbox.IgnoreQueryFilters()
+                .Where(o => o.WhatsAppNumberId == n.Id && o.State == OutboxState.Pending && o.NextAttemptAt <= now)
+                .Select(o => (Guid?)o.MessageId).FirstOrDefault() != null)
+            .Select(n => n.Id).ToListAsync(cancellationToken);
     }
 
     private async Task DrainAsync(Guid numberId, CancellationToken cancellationToken)
@@ -121,8 +128,11 @@ public sealed partial class OutboxDispatcher(
                     var waiting = pairs.Exhausted();
 
                     // A message waiting for its retry holds back the later ones to the same customer, in order.
+                    // Read in order of due time, so it is the index of due times that is walked (from now on), even
+                    // when PostgreSQL's statistics still count the outbox as empty after a burst of sends.
                     waiting.AddRange(await db.Outbox.IgnoreQueryFilters()
                         .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending && o.NextAttemptAt > now)
+                        .OrderBy(o => o.NextAttemptAt).Take(MaxWaiting)
                         .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => m.ConversationId)
                         .Distinct().ToListAsync(cancellationToken));
                     due = (await db.Outbox.IgnoreQueryFilters()
@@ -283,10 +293,11 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
     {
         await using var claim = settings.IsPostgres ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         var ids = messageIds.ToArray();
-        // On SQLite the state is checked here, not in the query: next to a list of ids, SQLite would rather
-        // walk every pending row through the state index than look the ids up.
+        // The state is checked here, not in the query: next to a list of ids, both databases would rather walk
+        // every pending row through the partial index of pending sends than look the ids up (PostgreSQL so
+        // whenever its statistics still count the outbox as empty after a burst of sends).
         var pending = settings.IsPostgres
-            ? db.Outbox.FromSql($"SELECT * FROM outbox WHERE message_id = ANY({ids}) AND state = 'Pending' FOR UPDATE SKIP LOCKED")
+            ? db.Outbox.FromSql($"SELECT * FROM outbox WHERE message_id = ANY({ids}) FOR UPDATE SKIP LOCKED")
             : db.Outbox.Where(o => ids.Contains(o.MessageId));
         var entries = (await pending.IgnoreQueryFilters().ToListAsync(cancellationToken))
             .Where(o => o.State == OutboxState.Pending).OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId).ToList();

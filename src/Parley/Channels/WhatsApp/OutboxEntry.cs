@@ -41,7 +41,8 @@ internal sealed class OutboxEntryConfiguration : IEntityTypeConfiguration<Outbox
         builder.HasKey(o => o.MessageId);
         builder.Property(o => o.State).HasConversion<string>().HasMaxLength(16);
         builder.Property(o => o.LastError).HasMaxLength(1000);
-        builder.HasIndex(o => new { o.WhatsAppNumberId, o.CreatedAt }, "ix_outbox_pending").HasFilter("state = 'Pending'");
+        builder.HasIndex(o => new { o.WhatsAppNumberId, o.CreatedAt, o.MessageId }, "ix_outbox_pending").HasFilter("state = 'Pending'");
+        builder.HasIndex(o => new { o.WhatsAppNumberId, o.NextAttemptAt }, "ix_outbox_pending_due").HasFilter("state = 'Pending'");
         builder.HasIndex(o => o.StartedAt, "ix_outbox_in_flight").HasFilter("state = 'InFlight'");
         builder.HasOne<Message>().WithOne().HasForeignKey<OutboxEntry>(o => o.MessageId).OnDelete(DeleteBehavior.Cascade);
     }
