@@ -31,7 +31,7 @@ public sealed partial class WebhookProcessor(
     private const int BatchSizeUnderLoad = 16;
 
     /// <summary>How long the processor stands back for a saturated intake before each small batch.</summary>
-    private static readonly TimeSpan Deferral = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan Deferral = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How often a node that does not process webhooks looks whether the one that does is gone.</summary>
     private static readonly TimeSpan Standby = TimeSpan.FromSeconds(5);
