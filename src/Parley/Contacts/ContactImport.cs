@@ -225,17 +225,17 @@ public sealed class ContactImport(
 
         if (externalIds.Count > 0)
         {
-            found.AddRange(await db.Contacts.AsNoTracking().Where(c => externalIds.Contains(c.ExternalId!)).ToListAsync(cancellationToken));
+            found.AddRange(await db.Contacts.AsNoTracking().Where(c => c.ExternalId != null && externalIds.Contains(c.ExternalId)).ToListAsync(cancellationToken));
         }
 
         if (waIds.Count > 0)
         {
-            found.AddRange(await db.Contacts.AsNoTracking().Where(c => waIds.Contains(c.WaId!)).ToListAsync(cancellationToken));
+            found.AddRange(await db.Contacts.AsNoTracking().Where(c => c.WaId != null && waIds.Contains(c.WaId)).ToListAsync(cancellationToken));
         }
 
         if (phones.Count > 0)
         {
-            found.AddRange(await db.Contacts.AsNoTracking().Where(c => phones.Contains(c.Phone!)).ToListAsync(cancellationToken));
+            found.AddRange(await db.Contacts.AsNoTracking().Where(c => c.Phone != null && phones.Contains(c.Phone)).ToListAsync(cancellationToken));
         }
 
         found = [.. found.DistinctBy(c => c.Id)];

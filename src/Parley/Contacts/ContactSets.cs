@@ -106,7 +106,7 @@ public sealed partial class ContactSets(ParleyDb db, WorkspaceContext workspace,
             }
 
             var removed = attribute.Options.Except(options).ToList();
-            if (removed.Count > 0 && await db.ContactAttributeValues.AnyAsync(v => v.AttributeId == id && removed.Contains(v.TextValue!), cancellationToken))
+            if (removed.Count > 0 && await db.ContactAttributeValues.AnyAsync(v => v.AttributeId == id && v.TextValue != null && removed.Contains(v.TextValue), cancellationToken))
             {
                 return new OperationError(ErrorKind.Conflict, "Contacts still have an option you removed; change their values first.", "options");
             }

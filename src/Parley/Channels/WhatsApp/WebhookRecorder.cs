@@ -113,7 +113,9 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
 
         if (wamids.Count > 0)
         {
-            foreach (var message in await db.Messages.Where(m => wamids.Contains(m.ProviderMessageId!)).ToListAsync(cancellationToken))
+            // "Not null and in the list": for a list alone EF Core also matches a null in the list, a condition
+            // no index of wamids (they are partial, non-null ones) can answer, so PostgreSQL read every message.
+            foreach (var message in await db.Messages.Where(m => m.ProviderMessageId != null && wamids.Contains(m.ProviderMessageId)).ToListAsync(cancellationToken))
             {
                 messagesByWamid[message.ProviderMessageId!] = message;
             }
@@ -127,7 +129,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         // A contact imported or created by phone carries the number's wa_id already; by phone as well in
         // case its wa_id has changed since (a number change), so the number is never given twice.
         var phones = waIds.Select(w => "+" + w).ToList();
-        var contacts = await db.Contacts.Where(c => waIds.Contains(c.WaId!) || userIds.Contains(c.UserId!) || phones.Contains(c.Phone!)).ToListAsync(cancellationToken);
+        var contacts = await db.Contacts.Where(c => (c.WaId != null && waIds.Contains(c.WaId)) || (c.UserId != null && userIds.Contains(c.UserId)) || (c.Phone != null && phones.Contains(c.Phone))).ToListAsync(cancellationToken);
         foreach (var contact in contacts)
         {
             Remember(contact);
