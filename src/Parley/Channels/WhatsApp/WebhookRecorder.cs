@@ -18,6 +18,10 @@ namespace Parley.Channels.WhatsApp;
 public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, ConsentSignals consent, TemplateStore templates, TimeProvider clock)
 {
     private readonly Dictionary<string, Message> messagesByWamid = [];
+
+    /// <summary>Our sends whose wamid is not stored yet, by our id, for statuses that overtook the sender's commit.</summary>
+    private readonly Dictionary<Guid, Message> awaitingWamid = [];
+    private readonly Dictionary<Guid, OutboxEntry> outboxByMessage = [];
     private readonly Dictionary<string, Contact> contactsByWaId = [];
     private readonly Dictionary<string, Contact> contactsByUserId = [];
     private readonly Dictionary<string, Contact> contactsByPhone = [];
@@ -118,6 +122,24 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             foreach (var message in await db.Messages.Where(m => m.ProviderMessageId != null && wamids.Contains(m.ProviderMessageId)).ToListAsync(cancellationToken))
             {
                 messagesByWamid[message.ProviderMessageId!] = message;
+            }
+        }
+
+        // Statuses for wamids we do not know yet carry our id (biz_opaque_callback_data): the sender has not
+        // committed the wamid yet, or its outcome is unknown. Their messages and outbox rows, in two queries.
+        var callbacks = items.OfType<StatusItem>().Where(s => !messagesByWamid.ContainsKey(s.MessageId))
+            .Select(s => Guid.TryParse(WebhookPayload.Text(s.Status, "biz_opaque_callback_data"), out var id) ? id : Guid.Empty)
+            .Where(id => id != Guid.Empty).Distinct().ToList();
+        if (callbacks.Count > 0)
+        {
+            foreach (var message in await db.Messages.Where(m => callbacks.Contains(m.Id) && m.Direction == MessageDirection.Outbound && m.ProviderMessageId == null).ToListAsync(cancellationToken))
+            {
+                awaitingWamid[message.Id] = message;
+            }
+
+            foreach (var entry in await db.Outbox.Where(o => callbacks.Contains(o.MessageId)).ToListAsync(cancellationToken))
+            {
+                outboxByMessage[entry.MessageId] = entry;
             }
         }
 
@@ -363,7 +385,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         var message = messagesByWamid.GetValueOrDefault(wamid) is { Direction: MessageDirection.Outbound } known ? known : null;
         if (message is null && Guid.TryParse(WebhookPayload.Text(status, "biz_opaque_callback_data"), out var ourId))
         {
-            message = await db.Messages.FirstOrDefaultAsync(m => m.Id == ourId && m.Direction == MessageDirection.Outbound && m.ProviderMessageId == null, cancellationToken);
+            message = awaitingWamid.Remove(ourId, out var awaiting) ? awaiting : null;
             if (message is not null)
             {
                 message.ProviderMessageId = wamid;
@@ -374,7 +396,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
                     (message.Status, message.FailedAt, message.ErrorTitle, message.ErrorDetails) = (MessageStatus.Queued, null, null, null);
                 }
 
-                if (await db.Outbox.FirstOrDefaultAsync(o => o.MessageId == ourId, cancellationToken) is { State: OutboxState.InFlight or OutboxState.Failed } entry)
+                if (outboxByMessage.GetValueOrDefault(ourId) is { State: OutboxState.InFlight or OutboxState.Failed } entry)
                 {
                     entry.State = OutboxState.Done;
                     entry.LastError = null;
