@@ -33,11 +33,8 @@ public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, 
 
     /// <summary>
     /// Parley runs the same few statements all day; prepared on each connection after their fifth use,
-    /// PostgreSQL skips parsing them. They are still planned for each use (plan_cache_mode
-    /// force_custom_plan): a generic plan made while a table was nearly empty — a fresh installation, the
-    /// outbox before a campaign — would be kept until the table is next analyzed and walk the whole table
-    /// meanwhile, whereas a plan made for the use at hand sees the table's current size. An operator's own
-    /// Max Auto Prepare (0 to switch it off) and plan_cache_mode are kept.
+    /// PostgreSQL skips parsing and planning them. An operator's own Max Auto Prepare (0 to switch it
+    /// off) is kept.
     /// </summary>
     private static string WithAutoPrepare(string connectionString)
     {
@@ -46,11 +43,6 @@ public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, 
         if (!keys.ContainsKey("Max Auto Prepare") && !keys.ContainsKey("MaxAutoPrepare"))
         {
             builder.MaxAutoPrepare = 256;
-        }
-
-        if (builder.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
-        {
-            builder.Options = $"{builder.Options} -c plan_cache_mode=force_custom_plan".Trim();
         }
 
         return builder.ToString();
