@@ -13,7 +13,9 @@ namespace Parley.Data;
 /// deleted content with zeros, so an erased person's text does not linger in free pages. mmap_size
 /// (1 GiB) reads the file through memory the connections share: a connection's own page cache starts
 /// cold after every other connection's commit, and reading its pages back with read() calls made every
-/// query slower as the file grew.
+/// query slower as the file grew. temp_store=MEMORY keeps statement journals (the copy of each page a
+/// statement inside a transaction changes, so that statement alone can be undone) and temporary tables
+/// in memory: written to a temporary file they were nine in ten of Parley's writes during a campaign.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {

@@ -25,7 +25,11 @@ public sealed partial class OutboxDispatcher(
     /// <summary>Chunks of one number being sent at once (each up to 16 messages).</summary>
     private const int ChunksInFlight = 4;
 
-    /// <summary>Sends of one number waiting for their retry that hold back their conversations' later ones (a bound, never reached in practice).</summary>
+    /// <summary>
+    /// At most this many of a number's sends waiting for their retry are read each round to hold back their
+    /// conversations' later sends; beyond it (a hundred thousand refusals pending at once) the later sends of
+    /// the ones not read could overtake them.
+    /// </summary>
     private const int MaxWaiting = 100_000;
 
     private readonly ConcurrentDictionary<Guid, Task> workers = new();
@@ -135,13 +139,16 @@ public sealed partial class OutboxDispatcher(
                         .OrderBy(o => o.NextAttemptAt).Take(MaxWaiting)
                         .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => m.ConversationId)
                         .Distinct().ToListAsync(cancellationToken));
+                    // The sends not yet due are the waiting ones, whose conversations are left out already; their due
+                    // time is checked on the rows (for a retry recorded meanwhile), not in the query, where SQLite
+                    // would take the index of due times and sort the whole backlog instead of reading it in order.
                     due = (await db.Outbox.IgnoreQueryFilters()
-                        .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending && o.NextAttemptAt <= now)
-                        .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => new { o.CreatedAt, o.MessageId, m.ConversationId })
+                        .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending)
+                        .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => new { o.CreatedAt, o.MessageId, o.NextAttemptAt, m.ConversationId })
                         .Where(o => !waiting.Contains(o.ConversationId))
                         .OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId)
                         .Take(limit + held).ToListAsync(cancellationToken))
-                        .Where(o => !live.ContainsKey(o.MessageId) && !sendingTo.ContainsKey(o.ConversationId))
+                        .Where(o => o.NextAttemptAt <= now && !live.ContainsKey(o.MessageId) && !sendingTo.ContainsKey(o.ConversationId))
                         .Select(o => (o.MessageId, o.ConversationId)).Take(limit).ToList();
                 }
 
