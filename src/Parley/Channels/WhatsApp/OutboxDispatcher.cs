@@ -26,9 +26,9 @@ public sealed partial class OutboxDispatcher(
     private const int ChunksInFlight = 4;
 
     /// <summary>
-    /// At most this many of a number's sends waiting for their retry are read each round to hold back their
-    /// conversations' later sends; beyond it (a hundred thousand refusals pending at once) the later sends of
-    /// the ones not read could overtake them.
+    /// At most this many of a number's sends waiting for their retry are read each round to leave their
+    /// conversations out; beyond it (a hundred thousand refusals pending at once) the rest take room in the
+    /// round's read instead, and still hold their conversations back.
     /// </summary>
     private const int MaxWaiting = 100_000;
 
@@ -140,16 +140,28 @@ public sealed partial class OutboxDispatcher(
                         .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => m.ConversationId)
                         .Distinct().ToListAsync(cancellationToken));
                     // The sends not yet due are the waiting ones, whose conversations are left out already; their due
-                    // time is checked on the rows (for a retry recorded meanwhile), not in the query, where SQLite
-                    // would take the index of due times and sort the whole backlog instead of reading it in order.
-                    due = (await db.Outbox.IgnoreQueryFilters()
+                    // time is checked on the rows, not in the query, where SQLite would take the index of due times
+                    // and sort the whole backlog instead of reading it in order. A send found not yet due (a retry
+                    // recorded since, or one beyond MaxWaiting) holds back its conversation's later ones all the same.
+                    var next = await db.Outbox.IgnoreQueryFilters()
                         .Where(o => o.WhatsAppNumberId == numberId && o.State == OutboxState.Pending)
                         .Join(db.Messages.IgnoreQueryFilters(), o => o.MessageId, m => m.Id, (o, m) => new { o.CreatedAt, o.MessageId, o.NextAttemptAt, m.ConversationId })
                         .Where(o => !waiting.Contains(o.ConversationId))
                         .OrderBy(o => o.CreatedAt).ThenBy(o => o.MessageId)
-                        .Take(limit + held).ToListAsync(cancellationToken))
-                        .Where(o => o.NextAttemptAt <= now && !live.ContainsKey(o.MessageId) && !sendingTo.ContainsKey(o.ConversationId))
-                        .Select(o => (o.MessageId, o.ConversationId)).Take(limit).ToList();
+                        .Take(limit + held).ToListAsync(cancellationToken);
+                    var heldBack = new HashSet<Guid>();
+                    due = [];
+                    foreach (var row in next.TakeWhile(_ => due.Count < limit))
+                    {
+                        if (row.NextAttemptAt > now)
+                        {
+                            heldBack.Add(row.ConversationId);
+                        }
+                        else if (!heldBack.Contains(row.ConversationId) && !live.ContainsKey(row.MessageId) && !sendingTo.ContainsKey(row.ConversationId))
+                        {
+                            due.Add((row.MessageId, row.ConversationId));
+                        }
+                    }
                 }
 
                 chunks.RemoveAll(c => c.IsCompleted);

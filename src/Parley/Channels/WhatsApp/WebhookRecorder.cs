@@ -128,8 +128,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         // Statuses for wamids we do not know yet carry our id (biz_opaque_callback_data): the sender has not
         // committed the wamid yet, or its outcome is unknown. Their messages and outbox rows, in two queries.
         var callbacks = items.OfType<StatusItem>().Where(s => !messagesByWamid.ContainsKey(s.MessageId))
-            .Select(s => Guid.TryParse(WebhookPayload.Text(s.Status, "biz_opaque_callback_data"), out var id) ? id : Guid.Empty)
-            .Where(id => id != Guid.Empty).Distinct().ToList();
+            .Select(s => OurId(s.Status)).OfType<Guid>().Distinct().ToList();
         if (callbacks.Count > 0)
         {
             foreach (var message in await db.Messages.Where(m => callbacks.Contains(m.Id) && m.Direction == MessageDirection.Outbound && m.ProviderMessageId == null).ToListAsync(cancellationToken))
@@ -383,7 +382,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     {
         var wamid = WebhookPayload.Text(status, "id")!;
         var message = messagesByWamid.GetValueOrDefault(wamid) is { Direction: MessageDirection.Outbound } known ? known : null;
-        if (message is null && Guid.TryParse(WebhookPayload.Text(status, "biz_opaque_callback_data"), out var ourId))
+        if (message is null && OurId(status) is { } ourId)
         {
             message = awaitingWamid.Remove(ourId, out var awaiting) ? awaiting : null;
             if (message is not null)
@@ -426,6 +425,10 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             await consent.OnMarketingStoppedAsync(message.ConversationId, message, message.FailedAt ?? clock.GetUtcNow().UtcDateTime, cancellationToken);
         }
     }
+
+    /// <summary>The message id we sent along as <c>biz_opaque_callback_data</c>, if the status carries it.</summary>
+    private static Guid? OurId(JsonElement status) =>
+        Guid.TryParse(WebhookPayload.Text(status, "biz_opaque_callback_data"), out var id) ? id : null;
 
     private void RecordEvent(Guid? workspaceId, string wabaId, string field, string payload) =>
         db.WhatsAppEvents.Add(new WhatsAppEvent { WorkspaceId = workspaceId, WabaId = wabaId, Field = field, Payload = payload, ReceivedAt = clock.GetUtcNow().UtcDateTime });
