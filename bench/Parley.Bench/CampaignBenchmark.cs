@@ -91,7 +91,7 @@ internal static class CampaignBenchmark
         }
         while (sent < toSend && started.Elapsed < TimeSpan.FromMinutes(10));
 
-        Console.WriteLine("sent per 5 s      " + Rates.PerInterval(samples, 5));
+        Console.WriteLine("msg/s per 5 s     " + Rates.PerInterval(samples, 5));
         var rate = Rates.Sustained(samples, 0, toSend);
         var refused = await ParleyServer.CountAsync(reader, "SELECT count(*) FROM outbox WHERE last_error LIKE '130429%'")
             + await ParleyServer.CountAsync(reader, "SELECT count(*) FROM messages WHERE error_code = 130429");

@@ -88,7 +88,7 @@ internal static class OutboundBenchmark
         }
 
         var drainedIn = backlogStart.Elapsed;
-        Console.WriteLine("sent per second   " + Rates.PerInterval(samples, 4));
+        Console.WriteLine("msg/s per second  " + Rates.PerInterval(samples, 4));
         var sustained = Rates.Sustained(samples, backlogAt, total - backlogAt);
         var refused = await ParleyServer.CountAsync(db, "SELECT count(*) FROM outbox WHERE last_error LIKE '130429%'")
             + await ParleyServer.CountAsync(db, "SELECT count(*) FROM messages WHERE error_code = 130429");

@@ -3,11 +3,14 @@ namespace Parley.Bench;
 /// <summary>A count of sends sampled over time: what each interval sent, and the sustained rate.</summary>
 internal static class Rates
 {
-    /// <summary>How many were sent between every <paramref name="every"/>-th sample and the next.</summary>
+    /// <summary>
+    /// The rate per second between every <paramref name="every"/>-th sample and the next, over the time that
+    /// really passed between them (a sample's own query makes an interval a little longer than planned).
+    /// </summary>
     public static string PerInterval(List<(double Seconds, long Sent)> samples, int every)
     {
         var marks = samples.Where((_, i) => i % every == 0).ToList();
-        return string.Join(' ', marks.Zip(marks.Skip(1), (a, b) => b.Sent - a.Sent));
+        return string.Join(' ', marks.Zip(marks.Skip(1), (a, b) => ((b.Sent - a.Sent) / (b.Seconds - a.Seconds)).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>

@@ -33,6 +33,12 @@ public sealed partial class WebhookProcessor(
     /// <summary>How long the processor stands back for a saturated intake before each small batch.</summary>
     private static readonly TimeSpan Deferral = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// On SQLite, after a batch that took everything waiting, the processor lets the next deliveries gather
+    /// this long: each batch is a write transaction with a fixed cost that every other writer waits for.
+    /// </summary>
+    private static readonly TimeSpan Gathering = TimeSpan.FromMilliseconds(20);
+
     /// <summary>How often a node that does not process webhooks looks whether the one that does is gone.</summary>
     private static readonly TimeSpan Standby = TimeSpan.FromSeconds(5);
 
@@ -101,6 +107,10 @@ public sealed partial class WebhookProcessor(
             {
                 await bell.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
             }
+            else if (!settings.IsPostgres && count < BatchSize)
+            {
+                await Task.Delay(Gathering, stoppingToken);
+            }
         }
     }
 
@@ -136,29 +146,41 @@ public sealed partial class WebhookProcessor(
         }
 
         // Items commit together, not one fsync each: the whole batch is one transaction (its reads are a
-        // few set-based queries). Only if that fails is it retried partition by partition, to isolate the
-        // culprit — side by side on PostgreSQL, one after the other on SQLite's single writer.
+        // few set-based queries), which also marks its deliveries processed. Only if that fails is it
+        // retried partition by partition, to isolate the culprit — side by side on PostgreSQL, one after
+        // the other on SQLite's single writer.
         var failed = new ConcurrentDictionary<long, string>();
         var partitions = work.GroupBy(w => w.Item.PartitionKey).Select(p => p.ToList()).ToList();
-        if (partitions.Count > 1 && await TryApplyAsync(partitions, cancellationToken) is null)
+        var whole = deliveries.Where(d => d.DeadAt is null).ToList();
+        if (whole.Count > 0 && await TryApplyAsync(partitions, [.. whole.Select(d => d.Id)], now, cancellationToken) is { } batchError)
         {
-            partitions.Clear();
-        }
-
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.IsPostgres ? 4 : 1, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(partitions, parallel, async (partition, ct) =>
-        {
-            if (await TryApplyAsync([partition], ct) is { } error)
+            whole.Clear();
+            if (partitions.Count == 1)
             {
-                // Nothing of this conversation was kept; all of it is retried, in order, with its deliveries.
-                foreach (var (delivery, _) in partition)
+                // One conversation: the batch was the partition, so there is nothing to isolate.
+                foreach (var (delivery, _) in partitions[0])
                 {
-                    failed.TryAdd(delivery.Id, error);
+                    failed.TryAdd(delivery.Id, batchError);
                 }
             }
-        });
+            else
+            {
+                var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.IsPostgres ? 4 : 1, CancellationToken = cancellationToken };
+                await Parallel.ForEachAsync(partitions, parallel, async (partition, ct) =>
+                {
+                    if (await TryApplyAsync([partition], [], now, ct) is { } error)
+                    {
+                        // Nothing of this conversation was kept; all of it is retried, in order, with its deliveries.
+                        foreach (var (delivery, _) in partition)
+                        {
+                            failed.TryAdd(delivery.Id, error);
+                        }
+                    }
+                });
+            }
+        }
 
-        foreach (var delivery in deliveries.Where(d => d.DeadAt is null))
+        foreach (var delivery in deliveries.Where(d => d.DeadAt is null && !whole.Contains(d)))
         {
             if (failed.TryGetValue(delivery.Id, out var error))
             {
@@ -187,13 +209,19 @@ public sealed partial class WebhookProcessor(
             }
         }
 
-        await db.SaveChangesAsync(CancellationToken.None);
+        if (db.ChangeTracker.HasChanges())
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
 
         return (deliveries.Count, failed.Count);
     }
 
-    /// <summary>Applies the partitions in order in one transaction; returns the error if it was rolled back.</summary>
-    private async Task<string?> TryApplyAsync(List<List<(WebhookDelivery Delivery, WebhookItem Item)>> partitions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the partitions in order in one transaction, which also marks the <paramref name="processed"/>
+    /// deliveries processed; returns the error if it was rolled back.
+    /// </summary>
+    private async Task<string?> TryApplyAsync(List<List<(WebhookDelivery Delivery, WebhookItem Item)>> partitions, List<long> processed, DateTime now, CancellationToken cancellationToken)
     {
         try
         {
@@ -217,6 +245,11 @@ public sealed partial class WebhookProcessor(
                 await workspaceDb.Database.UseTransactionAsync(transaction.GetDbTransaction(), cancellationToken);
                 await recorder.ApplyAsync([.. workspaceItems], cancellationToken);
                 replies |= workspaceScope.ServiceProvider.GetRequiredService<Parley.Consent.ConsentSignals>().QueuedReplies;
+            }
+
+            if (processed.Count > 0)
+            {
+                await db.WebhookDeliveries.Where(d => processed.Contains(d.Id)).ExecuteUpdateAsync(d => d.SetProperty(x => x.ProcessedAt, now), cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
