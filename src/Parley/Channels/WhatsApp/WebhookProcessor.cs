@@ -34,8 +34,9 @@ public sealed partial class WebhookProcessor(
     private static readonly TimeSpan Deferral = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// On SQLite, after a batch that took everything waiting, the processor lets the next deliveries gather
-    /// this long: each batch is a write transaction with a fixed cost that every other writer waits for.
+    /// On SQLite, after a batch of statuses only that took everything waiting, the processor lets the next
+    /// deliveries gather this long: each batch is a write transaction with a fixed cost that every other
+    /// writer waits for. Customers' messages are not held back: they are what the inbox waits for.
     /// </summary>
     private static readonly TimeSpan Gathering = TimeSpan.FromMilliseconds(20);
 
@@ -98,7 +99,7 @@ public sealed partial class WebhookProcessor(
                 await Task.Delay(Deferral, stoppingToken);
             }
 
-            var (count, failures) = await ProcessBatchAsync(stoppingToken);
+            var (count, failures, inbound) = await ProcessBatchAsync(stoppingToken);
             if (failures > 0)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
@@ -107,15 +108,15 @@ public sealed partial class WebhookProcessor(
             {
                 await bell.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
             }
-            else if (!settings.IsPostgres && count < BatchSize)
+            else if (!settings.IsPostgres && !inbound && count < BatchSize)
             {
                 await Task.Delay(Gathering, stoppingToken);
             }
         }
     }
 
-    /// <summary>Processes one batch; returns how many deliveries it looked at and how many failed.</summary>
-    public async Task<(int Count, int Failures)> ProcessBatchAsync(CancellationToken cancellationToken)
+    /// <summary>Processes one batch; returns how many deliveries it looked at, how many failed, and whether customers' messages were among them.</summary>
+    private async Task<(int Count, int Failures, bool Inbound)> ProcessBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
@@ -126,7 +127,7 @@ public sealed partial class WebhookProcessor(
             .ToListAsync(cancellationToken);
         if (deliveries.Count == 0)
         {
-            return (0, 0);
+            return (0, 0, false);
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -146,41 +147,29 @@ public sealed partial class WebhookProcessor(
         }
 
         // Items commit together, not one fsync each: the whole batch is one transaction (its reads are a
-        // few set-based queries), which also marks its deliveries processed. Only if that fails is it
-        // retried partition by partition, to isolate the culprit — side by side on PostgreSQL, one after
-        // the other on SQLite's single writer.
+        // few set-based queries). Only if that fails is it retried partition by partition, to isolate the
+        // culprit — side by side on PostgreSQL, one after the other on SQLite's single writer.
         var failed = new ConcurrentDictionary<long, string>();
         var partitions = work.GroupBy(w => w.Item.PartitionKey).Select(p => p.ToList()).ToList();
-        var whole = deliveries.Where(d => d.DeadAt is null).ToList();
-        if (whole.Count > 0 && await TryApplyAsync(partitions, [.. whole.Select(d => d.Id)], now, cancellationToken) is { } batchError)
+        if (partitions.Count > 1 && await TryApplyAsync(partitions, cancellationToken) is null)
         {
-            whole.Clear();
-            if (partitions.Count == 1)
-            {
-                // One conversation: the batch was the partition, so there is nothing to isolate.
-                foreach (var (delivery, _) in partitions[0])
-                {
-                    failed.TryAdd(delivery.Id, batchError);
-                }
-            }
-            else
-            {
-                var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.IsPostgres ? 4 : 1, CancellationToken = cancellationToken };
-                await Parallel.ForEachAsync(partitions, parallel, async (partition, ct) =>
-                {
-                    if (await TryApplyAsync([partition], [], now, ct) is { } error)
-                    {
-                        // Nothing of this conversation was kept; all of it is retried, in order, with its deliveries.
-                        foreach (var (delivery, _) in partition)
-                        {
-                            failed.TryAdd(delivery.Id, error);
-                        }
-                    }
-                });
-            }
+            partitions.Clear();
         }
 
-        foreach (var delivery in deliveries.Where(d => d.DeadAt is null && !whole.Contains(d)))
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.IsPostgres ? 4 : 1, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(partitions, parallel, async (partition, ct) =>
+        {
+            if (await TryApplyAsync([partition], ct) is { } error)
+            {
+                // Nothing of this conversation was kept; all of it is retried, in order, with its deliveries.
+                foreach (var (delivery, _) in partition)
+                {
+                    failed.TryAdd(delivery.Id, error);
+                }
+            }
+        });
+
+        foreach (var delivery in deliveries.Where(d => d.DeadAt is null))
         {
             if (failed.TryGetValue(delivery.Id, out var error))
             {
@@ -209,19 +198,13 @@ public sealed partial class WebhookProcessor(
             }
         }
 
-        if (db.ChangeTracker.HasChanges())
-        {
-            await db.SaveChangesAsync(CancellationToken.None);
-        }
+        await db.SaveChangesAsync(CancellationToken.None);
 
-        return (deliveries.Count, failed.Count);
+        return (deliveries.Count, failed.Count, work.Any(w => w.Item is InboundMessageItem));
     }
 
-    /// <summary>
-    /// Applies the partitions in order in one transaction, which also marks the <paramref name="processed"/>
-    /// deliveries processed; returns the error if it was rolled back.
-    /// </summary>
-    private async Task<string?> TryApplyAsync(List<List<(WebhookDelivery Delivery, WebhookItem Item)>> partitions, List<long> processed, DateTime now, CancellationToken cancellationToken)
+    /// <summary>Applies the partitions in order in one transaction; returns the error if it was rolled back.</summary>
+    private async Task<string?> TryApplyAsync(List<List<(WebhookDelivery Delivery, WebhookItem Item)>> partitions, CancellationToken cancellationToken)
     {
         try
         {
@@ -245,11 +228,6 @@ public sealed partial class WebhookProcessor(
                 await workspaceDb.Database.UseTransactionAsync(transaction.GetDbTransaction(), cancellationToken);
                 await recorder.ApplyAsync([.. workspaceItems], cancellationToken);
                 replies |= workspaceScope.ServiceProvider.GetRequiredService<Parley.Consent.ConsentSignals>().QueuedReplies;
-            }
-
-            if (processed.Count > 0)
-            {
-                await db.WebhookDeliveries.Where(d => processed.Contains(d.Id)).ExecuteUpdateAsync(d => d.SetProperty(x => x.ProcessedAt, now), cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
