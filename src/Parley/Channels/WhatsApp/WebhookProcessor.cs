@@ -89,17 +89,21 @@ public sealed partial class WebhookProcessor(
 
     private async Task DrainAsync(CancellationToken stoppingToken)
     {
+        var gather = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             // Intake first: acknowledging Meta is what must never fall behind; during a burst the
-            // processor stands back, and the stored backlog is processed when the burst is over.
+            // processor stands back, and the stored backlog is processed when the burst is over. Otherwise,
+            // after a batch of statuses that took everything waiting, the next deliveries gather (SQLite).
             // Real time, not the clock: this is scheduling.
-            if (intake.IsSaturated)
+            var saturated = intake.IsSaturated;
+            if (saturated || gather)
             {
-                await Task.Delay(Deferral, stoppingToken);
+                await Task.Delay(saturated ? Deferral : Gathering, stoppingToken);
             }
 
             var (count, failures, inbound) = await ProcessBatchAsync(stoppingToken);
+            gather = !settings.IsPostgres && !inbound && count > 0 && count < BatchSize && failures == 0;
             if (failures > 0)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
@@ -107,10 +111,6 @@ public sealed partial class WebhookProcessor(
             else if (count == 0)
             {
                 await bell.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
-            }
-            else if (!settings.IsPostgres && !inbound && count < BatchSize)
-            {
-                await Task.Delay(Gathering, stoppingToken);
             }
         }
     }
