@@ -29,8 +29,21 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
             return base.SaveChanges(acceptAllChangesOnSuccess);
         }
 
-        using var lease = gate.Enter();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        var detecting = DetectBeforeTheGate();
+        try
+        {
+            if (!ChangeTracker.HasChanges())
+            {
+                return 0;
+            }
+
+            using var lease = gate.Enter();
+            return base.SaveChanges(acceptAllChangesOnSuccess);
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = detecting;
+        }
     }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -40,8 +53,38 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
 
-        using var lease = await gate.EnterAsync(cancellationToken);
-        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        var detecting = DetectBeforeTheGate();
+        try
+        {
+            if (!ChangeTracker.HasChanges())
+            {
+                return 0;
+            }
+
+            using var lease = await gate.EnterAsync(cancellationToken);
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = detecting;
+        }
+    }
+
+    /// <summary>
+    /// Detects the changes before the write gate (CPU work the other writers need not wait for), so that
+    /// SaveChanges does not detect them again inside it, and nothing to write takes no turn at the gate.
+    /// Answers whether detection was on, to be restored afterwards.
+    /// </summary>
+    private bool DetectBeforeTheGate()
+    {
+        var detecting = ChangeTracker.AutoDetectChangesEnabled;
+        if (detecting)
+        {
+            ChangeTracker.DetectChanges();
+            ChangeTracker.AutoDetectChangesEnabled = false;
+        }
+
+        return detecting;
     }
 
     public DbSet<Workspace> Workspaces => Set<Workspace>();

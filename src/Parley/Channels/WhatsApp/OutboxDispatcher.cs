@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Parley.Consent;
 using Parley.Data;
@@ -301,7 +303,7 @@ public sealed partial class OutboxDispatcher(
 public sealed class OutboxBell : Bell;
 
 /// <summary>Sends a chunk of one number's outbox rows and records what WhatsApp answered.</summary>
-public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, DatabaseSettings settings, ConsentSignals consent, TimeProvider clock)
+public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, DatabaseSettings settings, ConsentSignals consent, TimeProvider clock)
 {
     /// <summary>
     /// Sends the rows that are still pending; <paramref name="pace"/> is awaited once per message, right
@@ -352,22 +354,26 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
         foreach (var entry in entries.Where(e => e.State == OutboxState.Pending))
         {
             var (message, contact) = (rows[entry.MessageId].Message, rows[entry.MessageId].Contact);
-            entry.Attempts++;
             if (await PrepareAsync(entry, message, number, cancellationToken) is { } content)
             {
                 sends.Add((entry, message, Payload(message, content, contact)));
             }
         }
 
+        // The sends are marked in flight by one statement, in the commit of what the checks above changed.
+        // Only rows still pending are marked, and only those go out: a campaign cancelled since they were read
+        // has deleted its rows.
         var started = clock.GetUtcNow().UtcDateTime;
+        var claimed = (await WriteAsync<List<Guid>>(claim, sends.Count == 0 ? null : ct => db.Database.SqlQuery<Guid>(ClaimSql([.. sends.Select(s => s.Entry.MessageId)], started)).ToListAsync(ct), cancellationToken) ?? []).ToHashSet();
+        sends.RemoveAll(s => !claimed.Contains(s.Entry.MessageId));
         foreach (var (entry, _, _) in sends)
         {
+            entry.Attempts++;
             entry.State = OutboxState.InFlight;
             entry.StartedAt = started;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        await (claim?.CommitAsync(cancellationToken) ?? Task.CompletedTask);
+        Written();
 
         // Different customers at once; one customer's messages one after the other, in order. Each request
         // takes its place in the number's budget just before it goes out, so a slow commit above cannot
@@ -382,14 +388,12 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             }
         }));
         var answered = clock.GetUtcNow().UtcDateTime;
-        var accepted = new List<Message>();
+        var accepted = new List<(OutboxEntry Entry, Message Message, string Wamid)>();
         foreach (var ((entry, message, _), result) in sends.Zip(results))
         {
             if (result is GraphAccepted ok)
             {
-                entry.State = OutboxState.Done;
-                message.ProviderMessageId = ok.MessageId;
-                accepted.Add(message);
+                accepted.Add((entry, message, ok.MessageId));
             }
             else
             {
@@ -401,9 +405,72 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             }
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        await StatusBacklog.ApplyAsync(db, accepted, cancellationToken);
+        // The accepted ones (nearly all) by one statement each for their rows and their messages' wamids;
+        // refusals and retries as tracked changes, in the same commit.
+        await WriteAsync<int>(null, accepted.Count == 0 ? null : ct => db.Database.ExecuteSqlAsync(AcceptedSql(accepted), ct), cancellationToken);
+        foreach (var (entry, message, wamid) in accepted)
+        {
+            entry.State = OutboxState.Done;
+            message.ProviderMessageId = wamid;
+        }
+
+        Written();
+        await StatusBacklog.ApplyAsync(db, [.. accepted.Select(a => a.Message)], cancellationToken);
     }
+
+    /// <summary>
+    /// Commits the tracked changes and then runs <paramref name="statement"/> in one transaction: the open
+    /// one, or a new one that on SQLite first waits its turn at the write gate.
+    /// </summary>
+    private async Task<T?> WriteAsync<T>(IDbContextTransaction? open, Func<CancellationToken, Task<T>>? statement, CancellationToken cancellationToken)
+    {
+        using var lease = open is null ? await gate.EnterAsync(cancellationToken) : default;
+        var transaction = open ?? await db.Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            var result = statement is null ? default : await statement(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        finally
+        {
+            if (open is null)
+            {
+                await transaction.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Takes what the statements above wrote as the tracked entities' stored state.</summary>
+    private void Written()
+    {
+        db.ChangeTracker.DetectChanges();
+        db.ChangeTracker.AcceptAllChanges();
+    }
+
+    /// <summary>
+    /// Marks the rows still pending in flight; returns their ids. On PostgreSQL the rows are locked since they
+    /// were read as pending, and a state condition next to the ids could lead its planner to walk the partial
+    /// index of pending sends instead (when its statistics count the outbox as empty).
+    /// </summary>
+    private FormattableString ClaimSql(Guid[] ids, DateTime started) => FormattableStringFactory.Create(
+        $"UPDATE outbox SET state = 'InFlight', started_at = {{{ids.Length}}}, attempts = attempts + 1 WHERE message_id IN ({Placeholders(0, ids.Length)})" +
+            (settings.IsPostgres ? "" : " AND state = 'Pending'") + " RETURNING message_id AS \"Value\"",
+        [.. ids.Cast<object>(), started]);
+
+    /// <summary>Marks the accepted rows done and stores their messages' wamids.</summary>
+    private static FormattableString AcceptedSql(List<(OutboxEntry Entry, Message Message, string Wamid)> accepted)
+    {
+        var n = accepted.Count;
+        var cases = string.Concat(Enumerable.Range(0, n).Select(i => $" WHEN {{{i}}} THEN {{{n + i}}}"));
+        return FormattableStringFactory.Create(
+            $"UPDATE outbox SET state = 'Done' WHERE message_id IN ({Placeholders(0, n)}); " +
+            $"UPDATE messages SET provider_message_id = CASE id{cases} END WHERE id IN ({Placeholders(0, n)})",
+            [.. accepted.Select(a => (object)a.Message.Id), .. accepted.Select(a => a.Wamid)]);
+    }
+
+    private static string Placeholders(int from, int count) => string.Join(", ", Enumerable.Range(from, count).Select(i => $"{{{i}}}"));
 
     /// <summary>
     /// Consent may have been withdrawn while a message waited in the outbox: every message that needs a
@@ -453,6 +520,11 @@ public sealed class OutboxSender(ParleyDb db, WorkspaceContext workspace, GraphC
             }
 
             var prepared = await media.MediaIdForAsync(mediaFileId, number, cancellationToken);
+            if (prepared is not GraphUploaded)
+            {
+                entry.Attempts++; // an attempt that ends here; a send's attempt is counted when it is marked in flight
+            }
+
             if (prepared is GraphUnreachable unreachable && entry.Attempts >= SendPolicy.MaxAttempts)
             {
                 // Nothing was sent yet, so unlike a send this can give up: the message fails visibly.
