@@ -1,8 +1,11 @@
+using System.Data.Common;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Parley.Channels.WhatsApp;
 using Parley.Consent;
+using Parley.Contacts;
 using Parley.Data;
 using Parley.Identity;
 using Parley.Inbox;
@@ -19,7 +22,7 @@ namespace Parley.Campaigns;
 /// (pacing, the pair limit, retries, reconciling sends of unknown outcome, the last consent check).
 /// </summary>
 public sealed partial class CampaignFeeder(
-    ParleyDb db, AuditLog audit, OutboxBell outbox, IOptions<CampaignOptions> options, TimeProvider clock, ILogger<CampaignFeeder> logger)
+    ParleyDb db, WriteGate gate, AuditLog audit, OutboxBell outbox, IOptions<CampaignOptions> options, TimeProvider clock, ILogger<CampaignFeeder> logger)
 {
     /// <summary>One round for one campaign of the current workspace.</summary>
     public async Task FeedAsync(Guid campaignId, CancellationToken cancellationToken)
@@ -199,7 +202,10 @@ public sealed partial class CampaignFeeder(
 
         var conversations = (await db.Conversations.IgnoreQueryFilters().Where(c => ids.Contains(c.ContactId) && c.WhatsAppNumberId == number.Id).ToListAsync(cancellationToken))
             .Where(c => c.WorkspaceId == campaign.WorkspaceId).ToDictionary(c => c.ContactId);
-        var queued = 0;
+        // Skips and existing conversations are tracked changes; the new rows (most of a round) are written in
+        // bulk, and the queued recipients marked by one prepared statement.
+        var (started, messages, sends) = (new List<Conversation>(), new List<Message>(), new List<OutboxEntry>());
+        var queued = new List<(Guid RecipientId, Guid MessageId)>();
         foreach (var recipient in batch)
         {
             var skip = !contacts.Contains(recipient.ContactId) ? CampaignRecipient.Erased
@@ -214,10 +220,16 @@ public sealed partial class CampaignFeeder(
                 continue;
             }
 
-            if (!conversations.TryGetValue(recipient.ContactId, out var conversation))
+            if (conversations.TryGetValue(recipient.ContactId, out var conversation))
             {
-                conversation = new Conversation { WorkspaceId = campaign.WorkspaceId, ContactId = recipient.ContactId, WhatsAppNumberId = number.Id, Status = ConversationStatus.Resolved, LastMessageAt = now, CreatedAt = now, UpdatedAt = now };
-                db.Conversations.Add(conversation);
+                conversation.CampaignId = campaign.Id;
+                conversation.LastMessageAt = now;
+                conversation.UpdatedAt = now;
+            }
+            else
+            {
+                conversation = new Conversation { WorkspaceId = campaign.WorkspaceId, ContactId = recipient.ContactId, WhatsAppNumberId = number.Id, Status = ConversationStatus.Resolved, CampaignId = campaign.Id, LastMessageAt = now, CreatedAt = now, UpdatedAt = now };
+                started.Add(conversation);
                 conversations[recipient.ContactId] = conversation;
             }
 
@@ -235,22 +247,28 @@ public sealed partial class CampaignFeeder(
                 Purpose = campaign.Purpose,
                 CreatedAt = now,
             };
-            db.Messages.Add(message);
-            db.Outbox.Add(new OutboxEntry { MessageId = message.Id, WorkspaceId = campaign.WorkspaceId, WhatsAppNumberId = number.Id, NextAttemptAt = now, CreatedAt = now });
-            conversation.CampaignId = campaign.Id;
-            conversation.LastMessageAt = now;
-            conversation.UpdatedAt = now;
-            recipient.State = RecipientState.Queued;
-            recipient.MessageId = message.Id;
-            recipient.QueuedAt = now;
-            queued++;
+            messages.Add(message);
+            sends.Add(new OutboxEntry { MessageId = message.Id, WorkspaceId = campaign.WorkspaceId, WhatsAppNumberId = number.Id, NextAttemptAt = now, CreatedAt = now });
+            queued.Add((recipient.Id, message.Id));
         }
 
         try
         {
+            using var lease = await gate.EnterAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
+            await BulkInsert.EntitiesAsync(db, started, cancellationToken);
+            await BulkInsert.EntitiesAsync(db, messages, cancellationToken);
+            await BulkInsert.EntitiesAsync(db, sends, cancellationToken);
+            if (await MarkQueuedAsync(queued, now, cancellationToken) < queued.Count)
+            {
+                // Someone changed a recipient since it was read (a cancel, or a feeder on another node): nothing of the round is kept.
+                throw new DbUpdateConcurrencyException($"{queued.Count} recipients of the round were no longer waiting.");
+            }
+
+            await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException e)
+        catch (Exception e) when (e is DbUpdateException or DbException)
         {
             // Another writer got there first (a conversation made by an inbound message, a cancel): the next round sees it.
             db.ChangeTracker.Clear();
@@ -258,12 +276,49 @@ public sealed partial class CampaignFeeder(
             return 0;
         }
 
-        if (queued > 0)
+        if (queued.Count > 0)
         {
             outbox.Ring();
         }
 
-        return queued;
+        return queued.Count;
+    }
+
+    /// <summary>
+    /// Marks the recipients queued with their messages, those still waiting only (the state is the
+    /// concurrency token); answers how many were marked. One prepared statement per row on SQLite, which
+    /// runs in process; one statement for all on PostgreSQL, where each costs a round trip.
+    /// </summary>
+    private async Task<int> MarkQueuedAsync(List<(Guid RecipientId, Guid MessageId)> queued, DateTime now, CancellationToken cancellationToken)
+    {
+        if (queued.Count == 0)
+        {
+            return 0;
+        }
+
+        if (db.Database.IsNpgsql())
+        {
+            Guid[] ids = [.. queued.Select(q => q.RecipientId)], messages = [.. queued.Select(q => q.MessageId)];
+            return await db.Database.ExecuteSqlAsync(
+                $"UPDATE campaign_recipients AS r SET state = 'Queued', message_id = q.message_id, queued_at = {now} FROM unnest({ids}, {messages}) AS q(id, message_id) WHERE r.id = q.id AND r.state = 'Pending'",
+                cancellationToken);
+        }
+
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandText = "UPDATE campaign_recipients SET state = 'Queued', message_id = @message, queued_at = @now WHERE id = @id AND state = 'Pending'";
+        var (id, message, at) = (command.CreateParameter(), command.CreateParameter(), command.CreateParameter());
+        (id.ParameterName, message.ParameterName, at.ParameterName) = ("@id", "@message", "@now");
+        command.Parameters.AddRange(new[] { id, message, at });
+        at.Value = BulkInsert.ForSqlite(now);
+        var marked = 0;
+        foreach (var (recipientId, messageId) in queued)
+        {
+            (id.Value, message.Value) = (BulkInsert.ForSqlite(recipientId), BulkInsert.ForSqlite(messageId));
+            marked += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return marked;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A round of campaign {CampaignId} lost a race; the next round repeats it")]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Parley.Data;
 
@@ -77,7 +78,26 @@ internal static class BulkInsert
         await writer.CompleteAsync(cancellationToken);
     }
 
-    private static object? ForSqlite(object? value) => value switch
+    /// <summary>Writes entities of a mapped type: every column, with the model's value converters applied, as SaveChanges would.</summary>
+    public static Task EntitiesAsync<T>(ParleyDb db, IReadOnlyCollection<T> entities, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (entities.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
+        var properties = type.GetProperties().ToArray();
+        return RunAsync(db, type.GetTableName()!, [.. properties.Select(p => p.GetColumnName())],
+            entities.Select(entity => properties.Select(p => Stored(p, p.GetGetter().GetClrValue(entity))).ToArray()), cancellationToken);
+    }
+
+    private static object? Stored(IProperty property, object? value) =>
+        value is not null && property.GetTypeMapping().Converter is { } converter ? converter.ConvertToProvider(value) : value;
+
+    /// <summary>A value as EF writes it on SQLite.</summary>
+    public static object? ForSqlite(object? value) => value switch
     {
         Guid guid => guid.ToString().ToUpperInvariant(),
         DateTime time => time.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
