@@ -328,11 +328,15 @@ public sealed class CampaignPlanner(
         {
             var places = new Dictionary<string, (string? Country, string? Zone)>(StringComparer.Ordinal);
             var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+
+            // Customers the pool has written to keep their sender; the others go to the sender with the fewest so far.
+            var load = poolIds.ToDictionary(id => id, _ => 0);
             foreach (var contact in contacts)
             {
                 var digits = contact.WaId ?? contact.Phone?.TrimStart('+');
                 var (country, zone) = digits is null ? (null, null) : Place(places, digits);
-                var numberId = contact.Sender ?? poolIds[(int)(BitConverter.ToUInt32(contact.Id.ToByteArray(), 12) % (uint)poolIds.Count)];
+                var numberId = contact.Sender ?? load.MinBy(l => l.Value).Key;
+                load[numberId]++;
 
                 string? reason = null;
                 string? rendered = null;

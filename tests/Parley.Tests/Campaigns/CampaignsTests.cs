@@ -124,7 +124,7 @@ public sealed class CampaignsTests(ParleyAppFixture fixture) : IClassFixture<Par
     }
 
     [Fact]
-    public async Task EachPersonKeepsTheNumberTheyAlreadyTalkWith()
+    public async Task EachPersonKeepsTheNumberTheyAlreadyTalkWith_TheOthersAreSpreadEvenly()
     {
         var audience = await AudienceAsync();
         var people = new List<(Guid Id, string WaId)>();
@@ -141,6 +141,7 @@ public sealed class CampaignsTests(ParleyAppFixture fixture) : IClassFixture<Par
         Assert.Equal(audience.Second.Id, senders[people[0].Id]);
         Assert.Equal(audience.First.Id, senders[people[1].Id]);
         Assert.All(senders.Values, s => Assert.Contains(s, new Guid?[] { audience.First.Id, audience.Second.Id }));
+        Assert.Equal(3, senders.Values.Count(s => s == audience.First.Id));
     }
 
     [Fact]
