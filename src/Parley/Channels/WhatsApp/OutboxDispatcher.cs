@@ -24,7 +24,7 @@ public sealed partial class OutboxDispatcher(
 {
     public const string OutcomeUnknown = "Outcome unknown";
 
-    /// <summary>Chunks of one number being sent at once (each up to 16 messages).</summary>
+    /// <summary>Chunks of one number being sent at once (each up to 64 messages).</summary>
     private const int ChunksInFlight = 4;
 
     /// <summary>
@@ -178,7 +178,7 @@ public sealed partial class OutboxDispatcher(
                     continue;
                 }
 
-                foreach (var chunk in Chunk(due, Math.Clamp(throughput / 20, 1, 16)))
+                foreach (var chunk in Chunk(due, Math.Clamp(throughput / 20, 1, 64)))
                 {
                     await slots.WaitAsync(cancellationToken);
                     chunks.Add(SendChunkAsync(chunk, pacer, throughput, slots));
@@ -192,7 +192,7 @@ public sealed partial class OutboxDispatcher(
     }
 
     /// <summary>
-    /// Chunks spanning at most ~50 ms of the number's budget (16 messages at 1,000/s, 4 at 80/s). All of
+    /// Chunks spanning ~50 ms of the number's budget (50 messages at 1,000/s, 4 at 80/s, at most 64): each costs two commits. All of
     /// a conversation's messages go into one chunk, which sends them in order; what does not fit, or
     /// finds the customer's pair budget spent, waits for a later round (and so do that customer's later
     /// messages).
