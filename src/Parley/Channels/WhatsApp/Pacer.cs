@@ -20,40 +20,46 @@ public sealed class Pacer(TimeProvider clock)
     /// </summary>
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1030);
 
+    /// <summary>The last starts given out (at most the limit of them), some of them still ahead.</summary>
     private readonly Queue<long> starts = new();
     private readonly Lock gate = new();
 
     /// <summary>When the next start is due if sends went out exactly evenly (the "theoretical arrival time").</summary>
     private long due;
 
+    /// <summary>
+    /// Waits for this send's turn. Each caller is given its start once, in order of arrival, and sleeps
+    /// until then: hundreds of sends waiting on a busy number cost one timer each, not a wake-up each
+    /// whenever one of them may go.
+    /// </summary>
     public async Task WaitAsync(int limit, CancellationToken cancellationToken)
     {
-        var spacing = (long)(Window.TotalSeconds * clock.TimestampFrequency / limit);
+        var window = (long)(Window.TotalSeconds * clock.TimestampFrequency);
+        var spacing = window / limit;
         var tolerance = spacing * (Math.Max(1, limit / 20) - 1);
-        while (true)
+        long now, start;
+        lock (gate)
         {
-            TimeSpan wait;
-            lock (gate)
+            now = clock.GetTimestamp();
+            while (starts.Count > limit)
             {
-                var now = clock.GetTimestamp();
-                while (starts.Count > 0 && clock.GetElapsedTime(starts.Peek(), now) >= Window)
-                {
-                    starts.Dequeue();
-                }
-
-                var early = due - tolerance - now; // > 0: this start would make a burst too big
-                if (starts.Count < limit && early <= 0)
-                {
-                    starts.Enqueue(now);
-                    due = Math.Max(due, now) + spacing;
-                    return;
-                }
-
-                var windowWait = starts.Count < limit ? TimeSpan.Zero : Window - clock.GetElapsedTime(starts.Peek(), now);
-                wait = TimeSpan.FromSeconds(Math.Max(windowWait.TotalSeconds, (double)early / clock.TimestampFrequency));
+                starts.Dequeue(); // the limit was lowered: only the last `limit` starts count
             }
 
-            await Task.Delay(wait > TimeSpan.FromMilliseconds(1) ? wait : TimeSpan.FromMilliseconds(1), clock, cancellationToken);
+            // Not before a burst of a twentieth of the limit would be exceeded, nor before the limit-th last start has left the window.
+            start = Math.Max(now, due - tolerance);
+            if (starts.Count == limit)
+            {
+                start = Math.Max(start, starts.Dequeue() + window);
+            }
+
+            starts.Enqueue(start);
+            due = Math.Max(due, start) + spacing;
+        }
+
+        if (start > now)
+        {
+            await Task.Delay(TimeSpan.FromSeconds((double)(start - now) / clock.TimestampFrequency), clock, cancellationToken);
         }
     }
 }
