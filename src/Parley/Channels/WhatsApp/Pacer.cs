@@ -27,6 +27,9 @@ public sealed class Pacer(TimeProvider clock)
     /// <summary>When the next start is due if sends went out exactly evenly (the "theoretical arrival time").</summary>
     private long due;
 
+    /// <summary>The start given out last.</summary>
+    private long last;
+
     /// <summary>
     /// Waits for this send's turn. Each caller is given its start once, in order of arrival, and sleeps
     /// until then: hundreds of sends waiting on a busy number cost one timer each, not a wake-up each
@@ -46,20 +49,24 @@ public sealed class Pacer(TimeProvider clock)
                 starts.Dequeue(); // the limit was lowered: only the last `limit` starts count
             }
 
-            // Not before a burst of a twentieth of the limit would be exceeded, nor before the limit-th last start has left the window.
-            start = Math.Max(now, due - tolerance);
+            // Not before a burst of a twentieth of the limit would be exceeded, nor before the limit-th last start
+            // has left the window, nor before the start given out last (so the starts stay in order).
+            start = Math.Max(Math.Max(now, due - tolerance), last);
             if (starts.Count == limit)
             {
                 start = Math.Max(start, starts.Dequeue() + window);
             }
 
             starts.Enqueue(start);
+            last = start;
             due = Math.Max(due, start) + spacing;
         }
 
-        if (start > now)
+        // Timers count whole milliseconds from the last tick and may fire up to one early; a start must never come early.
+        while (start > now)
         {
-            await Task.Delay(TimeSpan.FromSeconds((double)(start - now) / clock.TimestampFrequency), clock, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling((start - now) * 1000.0 / clock.TimestampFrequency)), clock, cancellationToken);
+            now = clock.GetTimestamp();
         }
     }
 }
