@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Parley.Channels.WhatsApp;
 using Parley.Consent;
@@ -304,21 +303,8 @@ public sealed partial class CampaignFeeder(
                 cancellationToken);
         }
 
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
-        command.CommandText = "UPDATE campaign_recipients SET state = 'Queued', message_id = @message, queued_at = @now WHERE id = @id AND state = 'Pending'";
-        var (id, message, at) = (command.CreateParameter(), command.CreateParameter(), command.CreateParameter());
-        (id.ParameterName, message.ParameterName, at.ParameterName) = ("@id", "@message", "@now");
-        command.Parameters.AddRange(new[] { id, message, at });
-        at.Value = BulkInsert.ForSqlite(now);
-        var marked = 0;
-        foreach (var (recipientId, messageId) in queued)
-        {
-            (id.Value, message.Value) = (BulkInsert.ForSqlite(recipientId), BulkInsert.ForSqlite(messageId));
-            marked += await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        return marked;
+        return await BulkInsert.EachRowAsync(db, "UPDATE campaign_recipients SET state = 'Queued', message_id = @p1, queued_at = @p2 WHERE id = @p0 AND state = 'Pending'",
+            3, queued.Select(q => new object?[] { q.RecipientId, q.MessageId, now }), cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A round of campaign {CampaignId} lost a race; the next round repeats it")]

@@ -1,14 +1,13 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Parley.Data;
 
 namespace Parley.Contacts;
 
 /// <summary>
-/// INSERTs of many rows inside the context's current transaction (binary COPY on PostgreSQL, one prepared statement per row on SQLite), for the import's new rows: EF's
-/// change tracking costs more than the rows themselves at 100,000 contacts. Values are written the way
+/// INSERTs of many rows inside the context's current transaction (binary COPY on PostgreSQL, one prepared statement per row on SQLite), for the import's, the planner's
+/// and the campaign feeder's new rows: EF's change tracking costs more than the rows themselves at 100,000 contacts. Values are written the way
 /// EF writes them on each provider (on SQLite: GUIDs as upper-case text, times as
 /// <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c>, dates as <c>yyyy-MM-dd</c>, booleans as 0/1).
 /// </summary>
@@ -22,36 +21,15 @@ internal static class BulkInsert
             return;
         }
 
-        var connection = db.Database.GetDbConnection();
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         if (db.Database.IsSqlite())
         {
             // SQLite runs in process: one prepared single-row statement, executed per row, beats building large ones.
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => "@p" + c.ToString(CultureInfo.InvariantCulture)))})";
-            var parameters = columns.Select((_, c) =>
-            {
-                var parameter = insert.CreateParameter();
-                parameter.ParameterName = "@p" + c.ToString(CultureInfo.InvariantCulture);
-                insert.Parameters.Add(parameter);
-                return parameter;
-            }).ToArray();
-            foreach (var row in rows)
-            {
-                for (var c = 0; c < columns.Length; c++)
-                {
-                    parameters[c].Value = ForSqlite(row[c]) ?? DBNull.Value;
-                }
-
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
-
+            await EachRowAsync(db, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => "@p" + c.ToString(CultureInfo.InvariantCulture)))})", columns.Length, rows, cancellationToken);
             return;
         }
 
         // PostgreSQL: binary COPY, one stream for all rows, inside the same transaction.
-        var npgsql = (Npgsql.NpgsqlConnection)connection;
+        var npgsql = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
         await using var writer = await npgsql.BeginBinaryImportAsync($"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var row in rows)
         {
@@ -88,16 +66,47 @@ internal static class BulkInsert
         }
 
         var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
-        var properties = type.GetProperties().ToArray();
-        return RunAsync(db, type.GetTableName()!, [.. properties.Select(p => p.GetColumnName())],
-            entities.Select(entity => properties.Select(p => Stored(p, p.GetGetter().GetClrValue(entity))).ToArray()), cancellationToken);
+        var properties = type.GetProperties().Select(p => (Column: p.GetColumnName(), Getter: p.GetGetter(), p.GetTypeMapping().Converter)).ToArray();
+        return RunAsync(db, type.GetTableName()!, [.. properties.Select(p => p.Column)],
+            entities.Select(entity => properties.Select(p => p.Getter.GetClrValue(entity) switch
+            {
+                { } value when p.Converter is { } converter => converter.ConvertToProvider(value),
+                var value => value,
+            }).ToArray()),
+            cancellationToken);
     }
 
-    private static object? Stored(IProperty property, object? value) =>
-        value is not null && property.GetTypeMapping().Converter is { } converter ? converter.ConvertToProvider(value) : value;
+    /// <summary>
+    /// SQLite: executes <paramref name="sql"/> (parameters <c>@p0</c> … in the order of a row's values) once per
+    /// row, prepared once, inside the context's current transaction; answers how many rows it changed in all.
+    /// </summary>
+    public static async Task<int> EachRowAsync(ParleyDb db, string sql, int width, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = sql;
+        var parameters = Enumerable.Range(0, width).Select(c =>
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@p" + c.ToString(CultureInfo.InvariantCulture);
+            command.Parameters.Add(parameter);
+            return parameter;
+        }).ToArray();
+        var changed = 0;
+        foreach (var row in rows)
+        {
+            for (var c = 0; c < width; c++)
+            {
+                parameters[c].Value = ForSqlite(row[c]) ?? DBNull.Value;
+            }
 
-    /// <summary>A value as EF writes it on SQLite.</summary>
-    public static object? ForSqlite(object? value) => value switch
+            changed += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return changed;
+    }
+
+    private static object? ForSqlite(object? value) => value switch
     {
         Guid guid => guid.ToString().ToUpperInvariant(),
         DateTime time => time.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),

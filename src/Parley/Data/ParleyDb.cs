@@ -29,21 +29,14 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
             return base.SaveChanges(acceptAllChangesOnSuccess);
         }
 
-        var detecting = DetectBeforeTheGate();
-        try
+        using var detected = DetectBeforeTheGate();
+        if (!ChangeTracker.HasChanges())
         {
-            if (!ChangeTracker.HasChanges())
-            {
-                return 0;
-            }
+            return 0;
+        }
 
-            using var lease = gate.Enter();
-            return base.SaveChanges(acceptAllChangesOnSuccess);
-        }
-        finally
-        {
-            ChangeTracker.AutoDetectChangesEnabled = detecting;
-        }
+        using var lease = gate.Enter();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -53,38 +46,42 @@ public sealed class ParleyDb(DbContextOptions<ParleyDb> options, WorkspaceContex
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
 
-        var detecting = DetectBeforeTheGate();
-        try
+        using var detected = DetectBeforeTheGate();
+        if (!ChangeTracker.HasChanges())
         {
-            if (!ChangeTracker.HasChanges())
-            {
-                return 0;
-            }
+            return 0;
+        }
 
-            using var lease = await gate.EnterAsync(cancellationToken);
-            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-        }
-        finally
-        {
-            ChangeTracker.AutoDetectChangesEnabled = detecting;
-        }
+        using var lease = await gate.EnterAsync(cancellationToken);
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
     /// <summary>
     /// Detects the changes before the write gate (CPU work the other writers need not wait for), so that
     /// SaveChanges does not detect them again inside it, and nothing to write takes no turn at the gate.
-    /// Answers whether detection was on, to be restored afterwards.
+    /// Detection is switched back on when the result is disposed (unless the caller had it off).
     /// </summary>
-    private bool DetectBeforeTheGate()
+    private Detected DetectBeforeTheGate()
     {
-        var detecting = ChangeTracker.AutoDetectChangesEnabled;
-        if (detecting)
+        if (!ChangeTracker.AutoDetectChangesEnabled)
         {
-            ChangeTracker.DetectChanges();
-            ChangeTracker.AutoDetectChangesEnabled = false;
+            return default;
         }
 
-        return detecting;
+        ChangeTracker.DetectChanges();
+        ChangeTracker.AutoDetectChangesEnabled = false;
+        return new Detected(ChangeTracker);
+    }
+
+    private readonly struct Detected(Microsoft.EntityFrameworkCore.ChangeTracking.ChangeTracker? tracker) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (tracker is not null)
+            {
+                tracker.AutoDetectChangesEnabled = true;
+            }
+        }
     }
 
     public DbSet<Workspace> Workspaces => Set<Workspace>();

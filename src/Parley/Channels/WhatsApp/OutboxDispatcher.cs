@@ -344,8 +344,7 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
                 Fail(entry, rows[entry.MessageId].Message, null, "The WhatsApp number was removed before the message could be sent.", now);
             }
 
-            await db.SaveChangesAsync(cancellationToken);
-            await (claim?.CommitAsync(cancellationToken) ?? Task.CompletedTask);
+            await WriteAsync<int>(claim, null, cancellationToken);
             return;
         }
 
@@ -364,7 +363,8 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
         // Only rows still pending are marked, and only those go out: a campaign cancelled since they were read
         // has deleted its rows.
         var started = clock.GetUtcNow().UtcDateTime;
-        var claimed = (await WriteAsync<List<Guid>>(claim, sends.Count == 0 ? null : ct => db.Database.SqlQuery<Guid>(ClaimSql([.. sends.Select(s => s.Entry.MessageId)], started)).ToListAsync(ct), cancellationToken) ?? []).ToHashSet();
+        var claimSql = sends.Count == 0 ? null : ClaimSql([.. sends.Select(s => s.Entry.MessageId)], started);
+        var claimed = (await WriteAsync<List<Guid>>(claim, claimSql is null ? null : ct => db.Database.SqlQuery<Guid>(claimSql).ToListAsync(ct), cancellationToken) ?? []).ToHashSet();
         sends.RemoveAll(s => !claimed.Contains(s.Entry.MessageId));
         foreach (var (entry, _, _) in sends)
         {
