@@ -245,7 +245,7 @@ public sealed partial class OutboxDispatcher(
         {
             // Not cancellable: once handed to WhatsApp, the outcome must be recorded.
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<OutboxSender>().SendAsync([.. chunk.Select(c => c.MessageId)], ct => pacer.WaitAsync(throughput, ct), CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<OutboxSender>().SendAsync([.. chunk.Select(c => c.MessageId)], pacer, throughput, CancellationToken.None);
         }
         catch (Exception e)
         {
@@ -306,11 +306,11 @@ public sealed class OutboxBell : Bell;
 public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext workspace, GraphClient graph, OutboundMedia media, DatabaseSettings settings, ConsentSignals consent, TimeProvider clock)
 {
     /// <summary>
-    /// Sends the rows that are still pending; <paramref name="pace"/> is awaited once per message, right
-    /// before its request. On PostgreSQL the rows are claimed (<c>FOR UPDATE SKIP LOCKED</c>) until
+    /// Sends the rows that are still pending, each request in its turn within the number's
+    /// <paramref name="throughput"/> (see <see cref="Pacer"/>). On PostgreSQL the rows are claimed (<c>FOR UPDATE SKIP LOCKED</c>) until
     /// they are marked, so even two nodes that both picked a row cannot both send it.
     /// </summary>
-    public async Task SendAsync(IReadOnlyList<Guid> messageIds, Func<CancellationToken, Task> pace, CancellationToken cancellationToken)
+    public async Task SendAsync(IReadOnlyList<Guid> messageIds, Pacer pacer, int throughput, CancellationToken cancellationToken)
     {
         await using var claim = settings.IsPostgres ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         var ids = messageIds.ToArray();
@@ -383,8 +383,7 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
         {
             foreach (var (_, i) in conversation)
             {
-                await pace(cancellationToken);
-                results[i] = await graph.SendMessageAsync(number, sends[i].Payload, cancellationToken);
+                results[i] = await pacer.SendAsync(throughput, ct => graph.SendMessageAsync(number, sends[i].Payload, ct), cancellationToken);
             }
         }));
         var answered = clock.GetUtcNow().UtcDateTime;

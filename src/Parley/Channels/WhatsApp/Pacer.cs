@@ -1,28 +1,29 @@
 namespace Parley.Channels.WhatsApp;
 
 /// <summary>
-/// Spaces a number's sends so that it never exceeds its throughput: at most <c>limit</c> starts in any
-/// sliding window of just over a second, and those spread evenly over the window — bursts of at most a
-/// twentieth of the limit (a generic cell rate algorithm). Callers wait for their turn, however many
-/// sends are queued.
+/// Keeps a number's sends within its throughput as WhatsApp counts it — at most <c>limit</c> requests
+/// arriving in any one second — however late a busy machine delivers them, and spreads them evenly:
+/// bursts of at most a twentieth of the limit, the rest spaced (a generic cell rate algorithm).
 /// </summary>
 /// <remarks>
-/// Spreading matters as much as counting: requests that take their places in one burst and then reach
-/// WhatsApp a few milliseconds apart (a busy machine delays some more than others) can land in one of
-/// WhatsApp's seconds together with the next burst, and WhatsApp answers the excess with 130429.
+/// WhatsApp counts a request when it arrives, which is some time after it starts here and before its
+/// answer comes back. So each send holds one of <c>limit</c> places from before it starts until a second
+/// after its answer: any <c>limit + 1</c> requests that arrive within one second would have held a place
+/// at the same moment, which cannot happen. A send whose answer comes back quickly frees its place a
+/// second and a few milliseconds after it started; the number sends at its limit less that latency.
 /// </remarks>
+#pragma warning disable CA1001 // The semaphore's wait handle is never asked for, so there is nothing to dispose.
 public sealed class Pacer(TimeProvider clock)
+#pragma warning restore CA1001
 {
-    /// <summary>
-    /// At most the limit within any window this long: 3 % longer than WhatsApp's second, so that the
-    /// time between taking a place and the request arriving, which varies a little, never makes
-    /// WhatsApp count one message too many in its own second.
-    /// </summary>
-    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1030);
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
-    /// <summary>The last starts given out (at most the limit of them), some of them still ahead.</summary>
-    private readonly Queue<long> starts = new();
+    /// <summary>Free places; a lowered limit is paid back as places come free.</summary>
+    private readonly SemaphoreSlim places = new(0);
     private readonly Lock gate = new();
+
+    /// <summary>The limit the places were counted for.</summary>
+    private int limit;
 
     /// <summary>When the next start is due if sends went out exactly evenly (the "theoretical arrival time").</summary>
     private long due;
@@ -31,42 +32,83 @@ public sealed class Pacer(TimeProvider clock)
     private long last;
 
     /// <summary>
-    /// Waits for this send's turn. Each caller is given its start once, in order of arrival, and sleeps
-    /// until then: hundreds of sends waiting on a busy number cost one timer each, not a wake-up each
-    /// whenever one of them may go.
+    /// Runs <paramref name="send"/> in its turn: once a place is free and the spacing allows. Places are
+    /// handed out in order of arrival, and each caller is given its start once and sleeps until then.
     /// </summary>
-    public async Task WaitAsync(int limit, CancellationToken cancellationToken)
+    public async Task<T> SendAsync<T>(int limit, Func<CancellationToken, Task<T>> send, CancellationToken cancellationToken)
     {
-        var window = (long)(Window.TotalSeconds * clock.TimestampFrequency);
-        var spacing = window / limit;
-        var tolerance = spacing * (Math.Max(1, limit / 20) - 1);
-        long now, start;
+        Resize(limit);
+        await places.WaitAsync(cancellationToken);
+        try
+        {
+            await SpaceAsync(limit, cancellationToken);
+        }
+        catch
+        {
+            places.Release(); // nothing was sent
+            throw;
+        }
+
+        try
+        {
+            return await send(cancellationToken);
+        }
+        finally
+        {
+            // The request arrived (if it did) before its answer or failure: its place is free a second after that.
+            _ = ReleaseAtAsync(clock.GetTimestamp() + (long)(Second.TotalSeconds * clock.TimestampFrequency));
+        }
+    }
+
+    private void Resize(int limit)
+    {
+        int change;
         lock (gate)
         {
-            now = clock.GetTimestamp();
-            while (starts.Count > limit)
-            {
-                starts.Dequeue(); // the limit was lowered: only the last `limit` starts count
-            }
+            change = limit - this.limit;
+            this.limit = limit;
+        }
 
-            // Not before a burst of a twentieth of the limit would be exceeded, nor before the limit-th last start
-            // has left the window, nor before the start given out last (so the starts stay in order).
-            start = Math.Max(Math.Max(now, due - tolerance), last);
-            if (starts.Count == limit)
-            {
-                start = Math.Max(start, starts.Dequeue() + window);
-            }
+        if (change > 0)
+        {
+            places.Release(change);
+        }
 
-            starts.Enqueue(start);
+        for (; change < 0; change++)
+        {
+            _ = places.WaitAsync(); // taken for good as soon as it is free
+        }
+    }
+
+    private Task SpaceAsync(int limit, CancellationToken cancellationToken)
+    {
+        var spacing = (long)(Second.TotalSeconds * clock.TimestampFrequency) / limit;
+        var tolerance = spacing * (Math.Max(1, limit / 20) - 1);
+        long start;
+        lock (gate)
+        {
+            // Not before a burst of a twentieth of the limit would be exceeded, nor before the start given
+            // out last (so the starts stay in order).
+            start = Math.Max(Math.Max(clock.GetTimestamp(), due - tolerance), last);
             last = start;
             due = Math.Max(due, start) + spacing;
         }
 
-        // Timers count whole milliseconds from the last tick and may fire up to one early; a start must never come early.
-        while (start > now)
+        return UntilAsync(start, cancellationToken);
+    }
+
+    private async Task ReleaseAtAsync(long at)
+    {
+        await UntilAsync(at, CancellationToken.None);
+        places.Release();
+    }
+
+    /// <summary>Timers count whole milliseconds from the last tick and may fire up to one early; this never returns early.</summary>
+    private async Task UntilAsync(long at, CancellationToken cancellationToken)
+    {
+        for (var now = clock.GetTimestamp(); at > now; now = clock.GetTimestamp())
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling((start - now) * 1000.0 / clock.TimestampFrequency)), clock, cancellationToken);
-            now = clock.GetTimestamp();
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling((at - now) * 1000.0 / clock.TimestampFrequency)), clock, cancellationToken);
         }
     }
 }

@@ -4,8 +4,8 @@ namespace Parley.Channels.WhatsApp;
 /// WhatsApp's pair rate limit, kept before WhatsApp has to refuse with 131056: to one customer a number
 /// may send a burst of up to <c>burst</c> messages, after which the budget refills by one message every
 /// <c>interval</c> (Meta: 45 and 6 seconds — a burst borrows from the following minutes). Keyed by
-/// conversation, which is one customer and one number. The refill is 3 % slower than the limit, for the
-/// same reason as <see cref="Pacer"/>'s window.
+/// conversation, which is one customer and one number. The refill is 3 % slower than the limit: a request
+/// reaches WhatsApp some milliseconds after it is taken from the budget, and that delay varies.
 /// </summary>
 public sealed class PairBudget(TimeProvider clock, int burst, TimeSpan interval)
 {
