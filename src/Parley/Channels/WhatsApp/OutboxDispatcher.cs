@@ -344,7 +344,7 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
                 Fail(entry, rows[entry.MessageId].Message, null, "The WhatsApp number was removed before the message could be sent.", now);
             }
 
-            await WriteAsync<int>(claim, null, cancellationToken);
+            await WriteAsync<int>(claim, null, durable: true, cancellationToken);
             return;
         }
 
@@ -364,7 +364,7 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
         // has deleted its rows.
         var started = clock.GetUtcNow().UtcDateTime;
         var claimSql = sends.Count == 0 ? null : ClaimSql([.. sends.Select(s => s.Entry.MessageId)], started);
-        var claimed = (await WriteAsync<List<Guid>>(claim, claimSql is null ? null : ct => db.Database.SqlQuery<Guid>(claimSql).ToListAsync(ct), cancellationToken) ?? []).ToHashSet();
+        var claimed = (await WriteAsync<List<Guid>>(claim, claimSql is null ? null : ct => db.Database.SqlQuery<Guid>(claimSql).ToListAsync(ct), durable: true, cancellationToken) ?? []).ToHashSet();
         sends.RemoveAll(s => !claimed.Contains(s.Entry.MessageId));
         foreach (var (entry, _, _) in sends)
         {
@@ -405,8 +405,10 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
         }
 
         // The accepted ones (nearly all) by one statement each for their rows and their messages' wamids;
-        // refusals and retries as tracked changes, in the same commit.
-        await WriteAsync<int>(null, accepted.Count == 0 ? null : ct => db.Database.ExecuteSqlAsync(AcceptedSql(accepted), ct), cancellationToken);
+        // refusals and retries as tracked changes, in the same commit. Its commit need not wait for the disk:
+        // if a power cut undoes it, the sends are in flight again (the claim was durable before they went
+        // out), and WhatsApp's status webhooks reconcile them without sending anything twice.
+        await WriteAsync<int>(null, accepted.Count == 0 ? null : ct => db.Database.ExecuteSqlAsync(AcceptedSql(accepted), ct), durable: false, cancellationToken);
         foreach (var (entry, message, wamid) in accepted)
         {
             entry.State = OutboxState.Done;
@@ -419,24 +421,25 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
 
     /// <summary>
     /// Commits the tracked changes and then runs <paramref name="statement"/> in one transaction: the open
-    /// one, or a new one that on SQLite first waits its turn at the write gate.
+    /// one, or a new one that on SQLite first waits its turn at the write gate (and that, not
+    /// <paramref name="durable"/>, does not wait for the disk: see <see cref="WriteTransaction"/>).
     /// </summary>
-    private async Task<T?> WriteAsync<T>(IDbContextTransaction? open, Func<CancellationToken, Task<T>>? statement, CancellationToken cancellationToken)
+    private async Task<T?> WriteAsync<T>(IDbContextTransaction? open, Func<CancellationToken, Task<T>>? statement, bool durable, CancellationToken cancellationToken)
     {
         using var lease = open is null ? await gate.EnterAsync(cancellationToken) : default;
-        var transaction = open ?? await db.Database.BeginTransactionAsync(cancellationToken);
+        var write = open is null ? await WriteTransaction.BeginAsync(db.Database, durable, cancellationToken) : null;
         try
         {
             await db.SaveChangesAsync(cancellationToken);
             var result = statement is null ? default : await statement(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await (open ?? write!.Transaction).CommitAsync(cancellationToken);
             return result;
         }
         finally
         {
-            if (open is null)
+            if (write is not null)
             {
-                await transaction.DisposeAsync();
+                await write.DisposeAsync();
             }
         }
     }

@@ -26,6 +26,9 @@ public sealed record StatusItem(string WabaId, string PhoneNumberId, JsonElement
 {
     public string MessageId => Status.GetProperty("id").GetString()!;
 
+    /// <summary>Sent, delivered or read: progress that ends in the same state however often it is applied.</summary>
+    public bool IsProgress => WebhookPayload.Text(Status, "status") is "sent" or "delivered" or "read" or "played";
+
     public override string PartitionKey => $"{PhoneNumberId}/{(Status.TryGetProperty("recipient_id", out var r) ? r.GetString() : MessageId)}";
 }
 
