@@ -186,6 +186,39 @@ public sealed class SendingTests(ParleyAppFixture fixture) : IClassFixture<Parle
     }
 
     [Fact]
+    public async Task StatusesInOneWebhook_OutOfOrderAndRepeated_EndAsTheLatticeSays_NextToAFailure()
+    {
+        var (_, conversationId, customer) = await ConversationWithSandboxCustomerAsync();
+        var phoneNumberId = await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters().Where(c => c.Id == conversationId)
+            .Join(db.WhatsAppNumbers.IgnoreQueryFilters(), c => c.WhatsAppNumberId, n => n.Id, (c, n) => n.PhoneNumberId).SingleAsync());
+        var (read, failed) = ("wamid.lattice" + Guid.NewGuid().ToString("N"), "wamid.lattice" + Guid.NewGuid().ToString("N"));
+        await App.WithDbAsync(async db =>
+        {
+            var conversation = await db.Conversations.IgnoreQueryFilters().SingleAsync(c => c.Id == conversationId);
+            db.Messages.AddRange(new[] { read, failed }.Select(wamid => new Message { WorkspaceId = conversation.WorkspaceId, ConversationId = conversationId, Direction = MessageDirection.Outbound, Type = "text", Content = "{}", Status = MessageStatus.Queued, CreatedAt = App.Clock.GetUtcNow().UtcDateTime, ProviderMessageId = wamid }));
+            return await db.SaveChangesAsync();
+        });
+
+        string Status(string wamid, string status, int second, string extra = "") =>
+            $$"""{"id":"{{wamid}}","status":"{{status}}","timestamp":"{{1_790_000_000 + second}}","recipient_id":"{{customer}}"{{extra}}}""";
+        const string pricing = ""","pricing":{"billable":true,"pricing_model":"PMP","category":"utility","type":"regular"}""";
+        await App.PostWebhookAsync($$$"""
+            {"object":"whatsapp_business_account","entry":[{"id":"200000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",
+             "metadata":{"display_phone_number":"1","phone_number_id":"{{{phoneNumberId}}}"},
+             "statuses":[{{{Status(read, "read", 30, pricing)}}},{{{Status(read, "delivered", 20)}}},{{{Status(failed, "sent", 11)}}},{{{Status(read, "sent", 10)}}},{{{Status(read, "delivered", 25)}}},
+               {{{Status(failed, "failed", 12, ""","errors":[{"code":131049,"title":"Not delivered to maintain healthy ecosystem engagement."}]""")}}},{{{Status(failed, "read", 13)}}}]}}]}]}
+            """);
+        await App.WaitForWebhooksAsync();
+
+        var messages = await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().Where(m => m.ProviderMessageId == read || m.ProviderMessageId == failed).ToDictionaryAsync(m => m.ProviderMessageId!));
+        DateTime At(int second) => DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + second).UtcDateTime;
+        Assert.Equal((MessageStatus.Read, At(10), At(20), At(30), "utility", "regular"),
+            (messages[read].Status, messages[read].SentAt, messages[read].DeliveredAt, messages[read].ReadAt, messages[read].PricingCategory, messages[read].PricingType));
+        Assert.Equal((MessageStatus.Failed, 131049, At(11), At(12), At(13)),
+            (messages[failed].Status, messages[failed].ErrorCode, messages[failed].SentAt, messages[failed].FailedAt, messages[failed].ReadAt));
+    }
+
+    [Fact]
     public async Task AStatusThatOvertakesTheSendRecord_IsAppliedOnceTheWamidIsKnown()
     {
         var (_, conversationId, customer) = await ConversationWithSandboxCustomerAsync();
