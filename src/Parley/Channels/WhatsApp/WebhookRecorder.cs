@@ -130,8 +130,13 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             {
                 folded[status.MessageId] = blank = new Message
                 {
-                    WorkspaceId = workspace.RequiredWorkspaceId, ConversationId = Guid.Empty, Direction = MessageDirection.Outbound,
-                    Type = "", Content = "", CreatedAt = DateTime.UnixEpoch, Status = MessageStatus.Received,
+                    WorkspaceId = workspace.RequiredWorkspaceId,
+                    ConversationId = Guid.Empty,
+                    Direction = MessageDirection.Outbound,
+                    Type = "",
+                    Content = "",
+                    CreatedAt = DateTime.UnixEpoch,
+                    Status = MessageStatus.Received,
                 };
             }
 
