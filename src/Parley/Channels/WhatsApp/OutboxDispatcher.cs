@@ -405,10 +405,11 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
         }
 
         // The accepted ones (nearly all) by one statement each for their rows and their messages' wamids;
-        // refusals and retries as tracked changes, in the same commit. Its commit need not wait for the disk:
-        // if a power cut undoes it, the sends are in flight again (the claim was durable before they went
-        // out), and WhatsApp's status webhooks reconcile them without sending anything twice.
-        await WriteAsync<int>(null, accepted.Count == 0 ? null : ct => db.Database.ExecuteSqlAsync(AcceptedSql(accepted), ct), durable: false, cancellationToken);
+        // refusals and retries as tracked changes, in the same commit. When every send was accepted, the commit
+        // need not wait for the disk: if a power cut undoes it, the sends are in flight again (the claim was
+        // durable before they went out), and WhatsApp's status webhooks reconcile them without sending anything
+        // twice. A refusal's reason, retry or opt-out (131050) is kept durably.
+        await WriteAsync<int>(null, accepted.Count == 0 ? null : ct => db.Database.ExecuteSqlAsync(AcceptedSql(accepted), ct), durable: accepted.Count < sends.Count, cancellationToken);
         foreach (var (entry, message, wamid) in accepted)
         {
             entry.State = OutboxState.Done;
