@@ -16,14 +16,12 @@ namespace Parley.Channels.WhatsApp;
 public sealed class Pacer(TimeProvider clock)
 #pragma warning restore CA1001
 {
-    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
-
     /// <summary>Free places; a lowered limit is paid back as places come free.</summary>
     private readonly SemaphoreSlim places = new(0);
     private readonly Lock gate = new();
 
     /// <summary>The limit the places were counted for.</summary>
-    private int limit;
+    private int counted;
 
     /// <summary>When the next start is due if sends went out exactly evenly (the "theoretical arrival time").</summary>
     private long due;
@@ -56,7 +54,7 @@ public sealed class Pacer(TimeProvider clock)
         finally
         {
             // The request arrived (if it did) before its answer or failure: its place is free a second after that.
-            _ = ReleaseAtAsync(clock.GetTimestamp() + (long)(Second.TotalSeconds * clock.TimestampFrequency));
+            _ = ReleaseAtAsync(clock.GetTimestamp() + clock.TimestampFrequency); // timestamps count TimestampFrequency a second
         }
     }
 
@@ -65,8 +63,8 @@ public sealed class Pacer(TimeProvider clock)
         int change;
         lock (gate)
         {
-            change = limit - this.limit;
-            this.limit = limit;
+            change = limit - counted;
+            counted = limit;
         }
 
         if (change > 0)
@@ -82,7 +80,7 @@ public sealed class Pacer(TimeProvider clock)
 
     private Task SpaceAsync(int limit, CancellationToken cancellationToken)
     {
-        var spacing = (long)(Second.TotalSeconds * clock.TimestampFrequency) / limit;
+        var spacing = clock.TimestampFrequency / limit;
         var tolerance = spacing * (Math.Max(1, limit / 20) - 1);
         long start;
         lock (gate)

@@ -35,19 +35,17 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     {
         // The caller's transaction is the unit of work; a savepoint per SaveChanges would only cost.
         db.Database.AutoSavepointsEnabled = false;
-        List<StatusItem> progress = [];
-        var written = new HashSet<StatusItem>(ReferenceEqualityComparer.Instance);
+        var progress = new HashSet<StatusItem>(ReferenceEqualityComparer.Instance);
         if (items.Select(i => i.Number).FirstOrDefault(n => n is not null) is { } owner)
         {
             workspace.Enter(owner.WorkspaceId, null, Role.Owner, Actor.System);
             progress = await KnownProgressAsync(items, cancellationToken);
-            written.UnionWith(progress);
-            await PrefetchAsync(items.Select(i => i.Item).Where(i => i is not StatusItem status || !written.Contains(status)), cancellationToken);
+            await PrefetchAsync(items.Select(i => i.Item).Where(i => i is not StatusItem status || !progress.Contains(status)), cancellationToken);
         }
 
         foreach (var (number, item) in items)
         {
-            if (item is StatusItem known && written.Contains(known))
+            if (item is StatusItem known && progress.Contains(known))
             {
                 continue; // written below, all together
             }
@@ -85,7 +83,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         // New contacts' random customer IDs are checked against the workspace's before they are written.
         await CustomerIds.EnsureUniqueAsync(db, createdContacts, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        await WriteProgressAsync(progress, cancellationToken);
+        await WriteProgressAsync([.. items.Select(i => i.Item).OfType<StatusItem>().Where(progress.Contains)], cancellationToken);
         foreach (var (campaignId, contactId, at) in campaignReplies.Distinct())
         {
             // An answer within a week of a campaign's message is that campaign's reply (the first one counts).
@@ -100,18 +98,18 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     /// number's webhooks, written by <see cref="WriteProgressAsync"/> without loading and tracking the messages
     /// they name. The others (a status that came before its wamid included) go the long way.
     /// </summary>
-    private async Task<List<StatusItem>> KnownProgressAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)
+    private async Task<HashSet<StatusItem>> KnownProgressAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)
     {
         var candidates = items.Where(i => i.Number is not null).Select(i => i.Item).OfType<StatusItem>().Where(s => s.IsProgress).ToList();
         var wamids = candidates.Select(s => s.MessageId).Distinct().ToList();
         var known = wamids.Count == 0 ? [] : (await db.Messages
             .Where(m => m.ProviderMessageId != null && wamids.Contains(m.ProviderMessageId) && m.Direction == MessageDirection.Outbound)
             .Select(m => m.ProviderMessageId!).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        return [.. candidates.Where(s => known.Contains(s.MessageId))];
+        return candidates.Where(s => known.Contains(s.MessageId)).ToHashSet<StatusItem>(ReferenceEqualityComparer.Instance);
     }
 
     /// <summary>
-    /// Writes progress statuses folded per message: <see cref="StatusLattice"/> applies each message's statuses
+    /// Writes progress statuses (in arrival order) folded per message: <see cref="StatusLattice"/> applies each message's statuses
     /// in order to a blank copy, and one statement per message (SQLite, prepared once) or one for all of them
     /// (PostgreSQL) merges the copy into the stored row as the lattice would: a step's first time is kept, the
     /// status only moves up and never leaves "failed", and pricing takes the latest word.
@@ -146,26 +144,31 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         if (db.Database.IsNpgsql())
         {
             var rows = folded.Values.ToList();
-            await db.Database.ExecuteSqlAsync(FormattableStringFactory.Create(
-                "UPDATE messages AS m SET sent_at = COALESCE(m.sent_at, u.sent), delivered_at = COALESCE(m.delivered_at, u.delivered), read_at = COALESCE(m.read_at, u.read), " +
-                $"status = CASE WHEN {Rank("m.status")} < u.rank THEN u.step ELSE m.status END, " +
-                "pricing_category = COALESCE(u.category, m.pricing_category), pricing_type = COALESCE(u.type, m.pricing_type) " +
-                "FROM unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}) AS u(wamid, sent, delivered, read, step, rank, category, type) " +
-                "WHERE m.provider_message_id = u.wamid AND m.direction = 'Outbound' AND m.workspace_id = {8}",
+            await db.Database.ExecuteSqlAsync(FormattableStringFactory.Create(ProgressFromArrays,
                 folded.Keys.ToArray(), rows.Select(m => m.SentAt).ToArray(), rows.Select(m => m.DeliveredAt).ToArray(), rows.Select(m => m.ReadAt).ToArray(),
                 rows.Select(m => m.Status.ToString()).ToArray(), rows.Select(m => (int)m.Status).ToArray(),
                 rows.Select(m => m.PricingCategory).ToArray(), rows.Select(m => m.PricingType).ToArray(), workspace.RequiredWorkspaceId), cancellationToken);
             return;
         }
 
-        await BulkInsert.EachRowAsync(db,
-            "UPDATE messages SET sent_at = COALESCE(sent_at, @p1), delivered_at = COALESCE(delivered_at, @p2), read_at = COALESCE(read_at, @p3), " +
-            $"status = CASE WHEN {Rank("status")} < @p5 THEN @p4 ELSE status END, " +
-            "pricing_category = COALESCE(@p6, pricing_category), pricing_type = COALESCE(@p7, pricing_type) " +
-            "WHERE provider_message_id = @p0 AND direction = 'Outbound' AND workspace_id = @p8",
-            9, folded.Select(f => new object?[] { f.Key, f.Value.SentAt, f.Value.DeliveredAt, f.Value.ReadAt, f.Value.Status.ToString(), (int)f.Value.Status, f.Value.PricingCategory, f.Value.PricingType, f.Value.WorkspaceId }),
+        await BulkInsert.EachRowAsync(db, ProgressPerRow, 9, folded.Select(f => new object?[] { f.Key, f.Value.SentAt, f.Value.DeliveredAt, f.Value.ReadAt, f.Value.Status.ToString(), (int)f.Value.Status, f.Value.PricingCategory, f.Value.PricingType, f.Value.WorkspaceId }),
             cancellationToken);
     }
+
+    /// <summary>PostgreSQL: every message's folded progress from parallel arrays (<c>{0}</c> … <c>{8}</c>).</summary>
+    private static readonly string ProgressFromArrays =
+        "UPDATE messages AS m SET sent_at = COALESCE(m.sent_at, u.sent), delivered_at = COALESCE(m.delivered_at, u.delivered), read_at = COALESCE(m.read_at, u.read), " +
+        $"status = CASE WHEN {Rank("m.status")} < u.rank THEN u.step ELSE m.status END, " +
+        "pricing_category = COALESCE(u.category, m.pricing_category), pricing_type = COALESCE(u.type, m.pricing_type) " +
+        "FROM unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}) AS u(wamid, sent, delivered, read, step, rank, category, type) " +
+        "WHERE m.provider_message_id = u.wamid AND m.direction = 'Outbound' AND m.workspace_id = {8}";
+
+    /// <summary>SQLite: one message's folded progress (<c>@p0</c> … <c>@p8</c>).</summary>
+    private static readonly string ProgressPerRow =
+        "UPDATE messages SET sent_at = COALESCE(sent_at, @p1), delivered_at = COALESCE(delivered_at, @p2), read_at = COALESCE(read_at, @p3), " +
+        $"status = CASE WHEN {Rank("status")} < @p5 THEN @p4 ELSE status END, " +
+        "pricing_category = COALESCE(@p6, pricing_category), pricing_type = COALESCE(@p7, pricing_type) " +
+        "WHERE provider_message_id = @p0 AND direction = 'Outbound' AND workspace_id = @p8";
 
     /// <summary>A stored status's place in the lattice, in SQL (<see cref="MessageStatus"/>'s order; failed last).</summary>
     private static string Rank(string column) =>
