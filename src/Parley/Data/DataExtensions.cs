@@ -13,7 +13,6 @@ public static class DataExtensions
         builder.Services.AddSingleton(services => DatabaseSettings.From(services.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<WriteGate>();
-        builder.Services.AddHostedService<SqliteCheckpointer>();
         builder.Services.AddDbContext<ParleyDb>((services, options) =>
         {
             var settings = services.GetRequiredService<DatabaseSettings>();

@@ -16,9 +16,6 @@ namespace Parley.Data;
 /// query slower as the file grew. temp_store=MEMORY keeps statement journals (the copy of each page a
 /// statement inside a transaction changes, so that statement alone can be undone) and temporary tables
 /// in memory: written to a temporary file they were nine in ten of Parley's writes during a campaign.
-/// wal_autocheckpoint=0: the log is copied back into the database file by <see cref="SqliteCheckpointer"/>
-/// beside the writers, not by whichever writer's commit happens to cross the log's threshold while every
-/// other writer waits for it at the <see cref="WriteGate"/>.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
@@ -29,7 +26,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
 
     public const string DurableCommits = "PRAGMA synchronous=FULL;";
 
-    private const string Pragmas = "PRAGMA busy_timeout=10000; " + DurableCommits + " PRAGMA wal_autocheckpoint=0; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;";
+    private const string Pragmas = "PRAGMA busy_timeout=10000; " + DurableCommits + " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;";
 
     public static void Apply(SqliteConnection connection)
     {
