@@ -285,27 +285,11 @@ public sealed partial class CampaignFeeder(
 
     /// <summary>
     /// Marks the recipients queued with their messages, those still waiting only (the state is the
-    /// concurrency token); answers how many were marked. One prepared statement per row on SQLite, which
-    /// runs in process; one statement for all on PostgreSQL, where each costs a round trip.
+    /// concurrency token); answers how many were marked. One statement per row, each found by its key.
     /// </summary>
-    private async Task<int> MarkQueuedAsync(List<(Guid RecipientId, Guid MessageId)> queued, DateTime now, CancellationToken cancellationToken)
-    {
-        if (queued.Count == 0)
-        {
-            return 0;
-        }
-
-        if (db.Database.IsNpgsql())
-        {
-            Guid[] ids = [.. queued.Select(q => q.RecipientId)], messages = [.. queued.Select(q => q.MessageId)];
-            return await db.Database.ExecuteSqlAsync(
-                $"UPDATE campaign_recipients AS r SET state = 'Queued', message_id = q.message_id, queued_at = {now} FROM unnest({ids}, {messages}) AS q(id, message_id) WHERE r.id = q.id AND r.state = 'Pending'",
-                cancellationToken);
-        }
-
-        return await BulkInsert.EachRowAsync(db, "UPDATE campaign_recipients SET state = 'Queued', message_id = @p1, queued_at = @p2 WHERE id = @p0 AND state = 'Pending'",
+    private async Task<int> MarkQueuedAsync(List<(Guid RecipientId, Guid MessageId)> queued, DateTime now, CancellationToken cancellationToken) =>
+        await BulkInsert.EachRowAsync(db, "UPDATE campaign_recipients SET state = 'Queued', message_id = @p1, queued_at = @p2 WHERE id = @p0 AND state = 'Pending'",
             3, queued.Select(q => new object?[] { q.RecipientId, q.MessageId, now }), cancellationToken);
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A round of campaign {CampaignId} lost a race; the next round repeats it")]
     private static partial void LogRoundLost(ILogger logger, Exception exception, Guid campaignId);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Parley.Consent;
@@ -141,29 +140,11 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             StatusLattice.Apply(blank, status.Status);
         }
 
-        if (db.Database.IsNpgsql())
-        {
-            var rows = folded.Values.ToList();
-            await db.Database.ExecuteSqlAsync(FormattableStringFactory.Create(ProgressFromArrays,
-                folded.Keys.ToArray(), rows.Select(m => m.SentAt).ToArray(), rows.Select(m => m.DeliveredAt).ToArray(), rows.Select(m => m.ReadAt).ToArray(),
-                rows.Select(m => m.Status.ToString()).ToArray(), rows.Select(m => (int)m.Status).ToArray(),
-                rows.Select(m => m.PricingCategory).ToArray(), rows.Select(m => m.PricingType).ToArray(), workspace.RequiredWorkspaceId), cancellationToken);
-            return;
-        }
-
         await BulkInsert.EachRowAsync(db, ProgressPerRow, 9, folded.Select(f => new object?[] { f.Key, f.Value.SentAt, f.Value.DeliveredAt, f.Value.ReadAt, f.Value.Status.ToString(), (int)f.Value.Status, f.Value.PricingCategory, f.Value.PricingType, f.Value.WorkspaceId }),
             cancellationToken);
     }
 
-    /// <summary>PostgreSQL: every message's folded progress from parallel arrays (<c>{0}</c> … <c>{8}</c>).</summary>
-    private static readonly string ProgressFromArrays =
-        "UPDATE messages AS m SET sent_at = COALESCE(m.sent_at, u.sent), delivered_at = COALESCE(m.delivered_at, u.delivered), read_at = COALESCE(m.read_at, u.read), " +
-        $"status = CASE WHEN {Rank("m.status")} < u.rank THEN u.step ELSE m.status END, " +
-        "pricing_category = COALESCE(u.category, m.pricing_category), pricing_type = COALESCE(u.type, m.pricing_type) " +
-        "FROM unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}) AS u(wamid, sent, delivered, read, step, rank, category, type) " +
-        "WHERE m.provider_message_id = u.wamid AND m.direction = 'Outbound' AND m.workspace_id = {8}";
-
-    /// <summary>SQLite: one message's folded progress (<c>@p0</c> … <c>@p8</c>).</summary>
+    /// <summary>One message's folded progress (<c>@p0</c> … <c>@p8</c>), found by its wamid.</summary>
     private static readonly string ProgressPerRow =
         "UPDATE messages SET sent_at = COALESCE(sent_at, @p1), delivered_at = COALESCE(delivered_at, @p2), read_at = COALESCE(read_at, @p3), " +
         $"status = CASE WHEN {Rank("status")} < @p5 THEN @p4 ELSE status END, " +
