@@ -84,7 +84,11 @@ internal static class BulkInsert
     /// say; a join of the table with all rows' values is not: with statistics from before the table grew (a
     /// campaign's first minute), PostgreSQL takes it for a handful of rows and scans it for every value.
     /// </summary>
-    public static async Task<int> EachRowAsync(ParleyDb db, string sql, int width, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    public static async Task<int> EachRowAsync(ParleyDb db, string sql, int width, IEnumerable<object?[]> rows, CancellationToken cancellationToken) =>
+        (await EachRowChangesAsync(db, sql, width, rows, cancellationToken)).Sum();
+
+    /// <summary>As <see cref="EachRowAsync"/>, answering how many rows each row's statement changed, in the rows' order.</summary>
+    public static async Task<List<int>> EachRowChangesAsync(ParleyDb db, string sql, int width, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
@@ -107,7 +111,12 @@ internal static class BulkInsert
                 batch.BatchCommands.Add(statement);
             }
 
-            return batch.BatchCommands.Count == 0 ? 0 : await batch.ExecuteNonQueryAsync(cancellationToken);
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return [.. batch.BatchCommands.Select(c => c.RecordsAffected)];
         }
 
         await using var command = connection.CreateCommand();
@@ -120,7 +129,7 @@ internal static class BulkInsert
             command.Parameters.Add(parameter);
             return parameter;
         }).ToArray();
-        var changed = 0;
+        var changed = new List<int>();
         foreach (var row in rows)
         {
             for (var c = 0; c < width; c++)
@@ -128,7 +137,7 @@ internal static class BulkInsert
                 parameters[c].Value = ForSqlite(row[c]) ?? DBNull.Value;
             }
 
-            changed += await command.ExecuteNonQueryAsync(cancellationToken);
+            changed.Add(await command.ExecuteNonQueryAsync(cancellationToken));
         }
 
         return changed;

@@ -38,7 +38,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         if (items.Select(i => i.Number).FirstOrDefault(n => n is not null) is { } owner)
         {
             workspace.Enter(owner.WorkspaceId, null, Role.Owner, Actor.System);
-            progress = await KnownProgressAsync(items, cancellationToken);
+            progress = await WriteProgressAsync(items, cancellationToken);
             await PrefetchAsync(items.Select(i => i.Item).Where(i => i is not StatusItem status || !progress.Contains(status)), cancellationToken);
         }
 
@@ -46,7 +46,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         {
             if (item is StatusItem known && progress.Contains(known))
             {
-                continue; // written below, all together
+                continue; // written above, all together
             }
 
             if (number is null)
@@ -82,7 +82,6 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         // New contacts' random customer IDs are checked against the workspace's before they are written.
         await CustomerIds.EnsureUniqueAsync(db, createdContacts, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        await WriteProgressAsync([.. items.Select(i => i.Item).OfType<StatusItem>().Where(progress.Contains)], cancellationToken);
         foreach (var (campaignId, contactId, at) in campaignReplies.Distinct())
         {
             // An answer within a week of a campaign's message is that campaign's reply (the first one counts).
@@ -93,31 +92,20 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     }
 
     /// <summary>
-    /// The progress statuses (sent, delivered, read) of our sends whose wamid is stored: the bulk of a busy
-    /// number's webhooks, written by <see cref="WriteProgressAsync"/> without loading and tracking the messages
-    /// they name. The others (a status that came before its wamid included) go the long way.
+    /// Writes the progress statuses (sent, delivered, read) of our sends whose wamid is stored — the bulk of a
+    /// busy number's webhooks — without loading and tracking the messages they name; answers the statuses
+    /// written. <see cref="StatusLattice"/> folds each message's statuses, in arrival order, onto a blank copy,
+    /// and one statement per message, found by its wamid, merges the copy into the stored row as the lattice
+    /// would: a step's first time is kept, the status only moves up and never leaves "failed", and pricing takes
+    /// the latest word. A wamid no row has (a status that came before its send's record, or someone else's)
+    /// changes nothing, and its statuses go the long way with the other items.
     /// </summary>
-    private async Task<HashSet<StatusItem>> KnownProgressAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)
+    private async Task<HashSet<StatusItem>> WriteProgressAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)
     {
-        var candidates = items.Where(i => i.Number is not null).Select(i => i.Item).OfType<StatusItem>().Where(s => s.IsProgress).ToList();
-        var wamids = candidates.Select(s => s.MessageId).Distinct().ToList();
-        var known = wamids.Count == 0 ? [] : (await db.Messages
-            .Where(m => m.ProviderMessageId != null && wamids.Contains(m.ProviderMessageId) && m.Direction == MessageDirection.Outbound)
-            .Select(m => m.ProviderMessageId!).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        return candidates.Where(s => known.Contains(s.MessageId)).ToHashSet<StatusItem>(ReferenceEqualityComparer.Instance);
-    }
-
-    /// <summary>
-    /// Writes progress statuses (in arrival order) folded per message: <see cref="StatusLattice"/> applies each message's statuses
-    /// in order to a blank copy, and one statement per message (SQLite, prepared once) or one for all of them
-    /// (PostgreSQL) merges the copy into the stored row as the lattice would: a step's first time is kept, the
-    /// status only moves up and never leaves "failed", and pricing takes the latest word.
-    /// </summary>
-    private async Task WriteProgressAsync(List<StatusItem> statuses, CancellationToken cancellationToken)
-    {
+        var statuses = items.Where(i => i.Number is not null).Select(i => i.Item).OfType<StatusItem>().Where(s => s.IsProgress).ToList();
         if (statuses.Count == 0)
         {
-            return;
+            return new HashSet<StatusItem>(ReferenceEqualityComparer.Instance);
         }
 
         var folded = new Dictionary<string, Message>(StringComparer.Ordinal);
@@ -140,8 +128,11 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             StatusLattice.Apply(blank, status.Status);
         }
 
-        await BulkInsert.EachRowAsync(db, ProgressPerRow, 9, folded.Select(f => new object?[] { f.Key, f.Value.SentAt, f.Value.DeliveredAt, f.Value.ReadAt, f.Value.Status.ToString(), (int)f.Value.Status, f.Value.PricingCategory, f.Value.PricingType, f.Value.WorkspaceId }),
+        var changed = await BulkInsert.EachRowChangesAsync(db, ProgressPerRow, 9,
+            folded.Select(f => new object?[] { f.Key, f.Value.SentAt, f.Value.DeliveredAt, f.Value.ReadAt, f.Value.Status.ToString(), (int)f.Value.Status, f.Value.PricingCategory, f.Value.PricingType, f.Value.WorkspaceId }),
             cancellationToken);
+        var written = folded.Keys.Where((_, i) => changed[i] > 0).ToHashSet(StringComparer.Ordinal);
+        return statuses.Where(s => written.Contains(s.MessageId)).ToHashSet<StatusItem>(ReferenceEqualityComparer.Instance);
     }
 
     /// <summary>One message's folded progress (<c>@p0</c> … <c>@p8</c>), found by its wamid.</summary>
