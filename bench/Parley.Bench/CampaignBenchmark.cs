@@ -79,6 +79,7 @@ internal static class CampaignBenchmark
         await new SqlSeed(reader).ExecuteAsync("UPDATE whatsapp_numbers SET messaging_limit = 'TIER_UNLIMITED'");
         (await parley.Api.PostAsync($"{parley.Url}/api/v1/campaigns/{id}/start", null)).EnsureSuccessStatusCode();
         var started = Stopwatch.StartNew();
+        var cpuBefore = parley.ProcessorTime();
         var samples = new List<(double Seconds, long Sent)>();
         var memory = 0.0;
         long sent;
@@ -91,12 +92,16 @@ internal static class CampaignBenchmark
         }
         while (sent < toSend && started.Elapsed < TimeSpan.FromMinutes(10));
 
+        var cpuAfter = parley.ProcessorTime();
+        var (parleyCpu, sandboxCpu) = (cpuAfter.Parley - cpuBefore.Parley, cpuAfter.Sandbox - cpuBefore.Sandbox);
         Console.WriteLine("msg/s per 5 s     " + Rates.PerInterval(samples, 5));
         var rate = Rates.Sustained(samples, 0, toSend);
         var refused = await ParleyServer.CountAsync(reader, "SELECT count(*) FROM outbox WHERE last_error LIKE '130429%'")
             + await ParleyServer.CountAsync(reader, "SELECT count(*) FROM messages WHERE error_code = 130429");
         var twice = await ParleyServer.CountAsync(reader, "SELECT count(*) FROM (SELECT contact_id FROM campaign_recipients WHERE message_id IS NOT NULL GROUP BY contact_id HAVING count(*) > 1) AS d");
         Console.WriteLine($"dispatch          {sent:N0} of {toSend:N0} sent in {started.Elapsed.TotalSeconds:N0} s; sustained {rate:N0} msg/s = {rate / (2.0 * Throughput):P0} of {2 * Throughput:N0} (target ≥ 90 %)");
+        Console.WriteLine($"processor time    Parley {parleyCpu.TotalSeconds:N1} s ({parleyCpu.TotalMilliseconds * 1000 / Math.Max(1, sent):N0} µs per message), sandbox {sandboxCpu.TotalSeconds:N1} s, "
+            + $"of {Environment.ProcessorCount * started.Elapsed.TotalSeconds:N0} s on {Environment.ProcessorCount} cores");
         Console.WriteLine($"over the limit    {refused} sends answered 130429 (target 0); recipients with two messages: {twice}");
         Console.WriteLine($"memory            peak {memory:N0} MB resident, mapped files not counted (target < 500 MB)");
     }

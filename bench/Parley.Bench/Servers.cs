@@ -165,6 +165,14 @@ internal sealed class ParleyServer : IDisposable
         return lines.Sum(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture)) / 1024.0;
     }
 
+    /// <summary>Processor time Parley and the sandbox (when in its own process) have used so far.</summary>
+    public (TimeSpan Parley, TimeSpan Sandbox) ProcessorTime()
+    {
+        process.Refresh();
+        sandbox?.Refresh();
+        return (process.TotalProcessorTime, sandbox?.TotalProcessorTime ?? TimeSpan.Zero);
+    }
+
     /// <summary>Read-only on SQLite unless <paramref name="write"/> (a benchmark that fills tables itself).</summary>
     public async Task<DbConnection> OpenDatabaseAsync(bool write = false)
     {

@@ -8,7 +8,9 @@ internal static class SandboxProgram
 {
     public static void Main(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The content root is the build output: from the working directory, the host would watch it and every
+        // folder below for changed settings files (a data directory there included, with each of its writes).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddSandbox(builder.Configuration);
         var app = builder.Build();
         app.MapSandbox();
