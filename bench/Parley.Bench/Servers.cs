@@ -154,10 +154,9 @@ internal sealed class ParleyServer : IDisposable
     public async Task<SandboxNumber[]> SandboxNumbersAsync() =>
         (await Api.GetFromJsonAsync<SandboxNumber[]>(SandboxUrl + "/sandbox/api/numbers"))!;
 
-    /// <summary>Resident memory of the Parley process, in MB.</summary>
     /// <summary>
-    /// Parley's resident memory without mapped files (RssAnon + RssShmem): SQLite reads its file through a
-    /// memory map, and those pages are the operating system's file cache, shared and dropped at will.
+    /// Parley's resident memory in MB, without mapped files (RssAnon + RssShmem): pages of a mapped file are
+    /// the operating system's file cache, shared and dropped at will.
     /// </summary>
     public double ResidentMegabytes()
     {

@@ -10,10 +10,11 @@ namespace Parley.Data;
 /// busy_timeout makes a writer wait instead of failing while
 /// another holds the lock; synchronous=FULL makes every commit durable before it returns (the intake
 /// acknowledges webhooks only after a commit, so a power cut must not undo one); secure_delete overwrites
-/// deleted content with zeros, so an erased person's text does not linger in free pages. mmap_size
-/// (1 GiB) reads the file through memory the connections share: a connection's own page cache starts
-/// cold after every other connection's commit, and reading its pages back with read() calls made every
-/// query slower as the file grew. temp_store=MEMORY keeps statement journals (the copy of each page a
+/// deleted content with zeros, so an erased person's text does not linger in free pages. The file is
+/// read with read() calls, not through a memory map (mmap_size): in WAL mode a connection that begins to
+/// read after another's commit unmaps the whole file and maps it again, and under a campaign's hundred
+/// commits a second that cost more (page tables torn down, every page faulted in again) than the reads it
+/// saved. temp_store=MEMORY keeps statement journals (the copy of each page a
 /// statement inside a transaction changes, so that statement alone can be undone) and temporary tables
 /// in memory: written to a temporary file they were nine in ten of Parley's writes during a campaign.
 /// </summary>
@@ -26,7 +27,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
 
     public const string DurableCommits = "PRAGMA synchronous=FULL;";
 
-    private const string Pragmas = "PRAGMA busy_timeout=10000; " + DurableCommits + " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;";
+    private const string Pragmas = "PRAGMA busy_timeout=10000; " + DurableCommits + " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY;";
 
     public static void Apply(SqliteConnection connection)
     {
