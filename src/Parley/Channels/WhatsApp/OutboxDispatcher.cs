@@ -330,10 +330,11 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
         // One number's rows, so one workspace.
         workspace.Enter(entries[0].WorkspaceId, null, Role.Owner, Actor.System);
         // The messages are the workspace's; their conversations and contacts are joined by key without the
-        // workspace filter, which would lead SQLite to walk the workspace's conversations instead.
+        // workspace filter, which would lead SQLite to walk the workspace's conversations instead. Of the
+        // contact only the address is read, so only the messages are tracked.
         var rows = await db.Messages.Where(m => ids.Contains(m.Id))
             .Join(db.Conversations.IgnoreQueryFilters(), m => m.ConversationId, c => c.Id, (m, c) => new { Message = m, c.ContactId })
-            .Join(db.Contacts.IgnoreQueryFilters(), r => r.ContactId, k => k.Id, (r, k) => new { r.Message, Contact = k })
+            .Join(db.Contacts.IgnoreQueryFilters(), r => r.ContactId, k => k.Id, (r, k) => new { r.Message, Contact = new Recipient(k.Id, k.WaId, k.Phone, k.UserId) })
             .ToDictionaryAsync(r => r.Message.Id, cancellationToken);
         var number = await db.WhatsAppNumbers.FirstAsync(n => n.Id == entries[0].WhatsAppNumberId, cancellationToken);
         if (number.RemovedAt is not null)
@@ -480,7 +481,7 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
     /// grant is checked again, with one query for the whole chunk (none when the chunk is all service).
     /// A refused one fails with its refusal and never reaches WhatsApp.
     /// </summary>
-    private async Task SuppressWithoutConsentAsync(List<OutboxEntry> entries, List<(Message Message, Contact Contact)> rows, CancellationToken cancellationToken)
+    private async Task SuppressWithoutConsentAsync(List<OutboxEntry> entries, List<(Message Message, Recipient Contact)> rows, CancellationToken cancellationToken)
     {
         var needing = rows.Where(r => Purposes.NeedsGrant(r.Message.Purpose)).ToList();
         if (needing.Count == 0)
@@ -584,7 +585,7 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
     }
 
     /// <summary>The Cloud API request for a stored message, with its content as it goes out (a stored file replaced by its WhatsApp media id); our message id rides along for reconciliation.</summary>
-    public static JsonObject Payload(Message message, JsonNode content, Contact contact)
+    public static JsonObject Payload(Message message, JsonNode content, Recipient contact)
     {
         var payload = new JsonObject
         {
@@ -612,4 +613,7 @@ public sealed class OutboxSender(ParleyDb db, WriteGate gate, WorkspaceContext w
     }
 
     private static string Truncate(string text, int length = 1000) => text.Length <= length ? text : text[..length];
+
+    /// <summary>Whom a message goes to: the contact's WhatsApp id or phone number, or its business-scoped user id.</summary>
+    public sealed record Recipient(Guid Id, string? WaId, string? Phone, string? UserId);
 }
