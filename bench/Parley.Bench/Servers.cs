@@ -165,12 +165,7 @@ internal sealed class ParleyServer : IDisposable
     }
 
     /// <summary>Processor time Parley and the sandbox (when in its own process) have used so far.</summary>
-    public (TimeSpan Parley, TimeSpan Sandbox) ProcessorTime()
-    {
-        process.Refresh();
-        sandbox?.Refresh();
-        return (process.TotalProcessorTime, sandbox?.TotalProcessorTime ?? TimeSpan.Zero);
-    }
+    public (TimeSpan Parley, TimeSpan Sandbox) ProcessorTime() => (process.TotalProcessorTime, sandbox?.TotalProcessorTime ?? TimeSpan.Zero);
 
     /// <summary>Read-only on SQLite unless <paramref name="write"/> (a benchmark that fills tables itself).</summary>
     public async Task<DbConnection> OpenDatabaseAsync(bool write = false)
