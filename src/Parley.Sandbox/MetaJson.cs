@@ -15,7 +15,13 @@ public static class MetaJson
 
     public static byte[] Serialize(JsonNode node)
     {
-        var text = node.ToJsonString(Relaxed);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(node, Relaxed);
+        if (!bytes.AsSpan().ContainsAnyExceptInRange((byte)0, (byte)0x7F) && !bytes.AsSpan().Contains((byte)'/'))
+        {
+            return bytes; // Nothing to escape (most statuses).
+        }
+
+        var text = Encoding.UTF8.GetString(bytes);
         var builder = new StringBuilder(text.Length + 16);
         foreach (var c in text)
         {

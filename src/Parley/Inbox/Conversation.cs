@@ -66,7 +66,10 @@ internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conve
         builder.HasIndex(c => new { c.ContactId, c.WhatsAppNumberId }).IsUnique();
         builder.HasIndex(c => new { c.WorkspaceId, c.UpdatedAt });
         builder.HasIndex(c => new { c.WorkspaceId, c.Status, c.LastMessageAt });
-        builder.HasIndex(c => new { c.Status, c.SnoozedUntil });
+        builder.HasIndex(c => c.SnoozedUntil).HasFilter("status = 'Snoozed'");
+        builder.HasIndex(c => c.AssigneeId).HasFilter("assignee_id IS NOT NULL");
+        builder.HasIndex(c => c.TeamId).HasFilter("team_id IS NOT NULL");
+        builder.HasIndex(c => c.CampaignId).HasFilter("campaign_id IS NOT NULL");
         builder.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Contact>().WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<WhatsAppNumber>().WithMany().HasForeignKey(c => c.WhatsAppNumberId).OnDelete(DeleteBehavior.Restrict);

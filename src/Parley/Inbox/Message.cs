@@ -93,6 +93,7 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.HasIndex(m => new { m.ConversationId, m.CreatedAt });
         builder.Property(m => m.ClientKey).HasMaxLength(64);
         builder.HasIndex(m => new { m.ConversationId, m.ClientKey }).IsUnique().HasFilter("client_key IS NOT NULL");
+        builder.HasIndex(m => m.AuthorId).HasFilter("author_id IS NOT NULL");
         builder.HasOne<User>().WithMany().HasForeignKey(m => m.AuthorId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
     }

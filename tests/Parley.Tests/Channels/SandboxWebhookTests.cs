@@ -29,6 +29,8 @@ public sealed class SandboxWebhookTests
         // Refused once, then retried with the very same bytes: one batch of three entries, in order, signed.
         Assert.Equal(posts[0], posts[1]);
         Assert.Equal(["wamid.1", "wamid.2", "wamid.3"], StatusIds(posts[1]));
+        var together = new JsonArray([.. Enumerable.Range(1, 3).Select(n => Envelope(n)["entry"]![0]!.DeepClone())]);
+        Assert.Equal(Encoding.UTF8.GetString(MetaJson.Serialize(new JsonObject { ["object"] = "whatsapp_business_account", ["entry"] = together })), posts[1]);
         Assert.Equal(2, receiver.Signatures.Count);
         Assert.All(receiver.Signatures, s => Assert.Equal(Sign(posts[1]), s));
     }
@@ -48,6 +50,30 @@ public sealed class SandboxWebhookTests
         await webhooks.StopAsync(CancellationToken.None);
 
         Assert.Equal([["wamid.1"], ["wamid.2"], ["wamid.3"]], posts.Select(StatusIds));
+    }
+
+    [Fact]
+    public async Task AnEnvelopeOfAnotherShape_IsBatchedByReadingIt()
+    {
+        var receiver = new Receiver(failFirst: false);
+        var webhooks = Webhooks(receiver, batch: 100);
+        var reordered = new JsonObject { ["entry"] = Envelope(2)["entry"]!.DeepClone(), ["object"] = "whatsapp_business_account" };
+        webhooks.Send(Envelope(1));
+        webhooks.Send(reordered);
+
+        await webhooks.StartAsync(CancellationToken.None);
+        var posts = await receiver.WaitForAsync(1);
+        await webhooks.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["wamid.1", "wamid.2"], StatusIds(posts[0]));
+        Assert.StartsWith("""{"object":"whatsapp_business_account","entry":[""", posts[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MetaJson_EscapesNonAsciiAndSlashesAsMetaDoes()
+    {
+        Assert.Equal("""{"a":"x\/y","b":"Gr\u00fc\u00dfe"}""", Encoding.UTF8.GetString(MetaJson.Serialize(new JsonObject { ["a"] = "x/y", ["b"] = "Grüße" })));
+        Assert.Equal("""{"a":"plain","n":1}""", Encoding.UTF8.GetString(MetaJson.Serialize(new JsonObject { ["a"] = "plain", ["n"] = 1 })));
     }
 
     private const string Secret = "webhook-test-secret";
