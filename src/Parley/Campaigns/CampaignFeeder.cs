@@ -301,7 +301,7 @@ public sealed partial class CampaignFeeder(
     /// </summary>
     private async Task<int> MarkQueuedAsync(List<(Guid RecipientId, Guid MessageId)> queued, DateTime now, CancellationToken cancellationToken) =>
         await BulkInsert.EachRowAsync(db, "UPDATE campaign_recipients SET state = 'Queued', message_id = @p1, queued_at = @p2 WHERE id = @p0 AND state = 'Pending'",
-            3, queued.Select(q => new object?[] { q.RecipientId, q.MessageId, now }), cancellationToken);
+            [typeof(Guid), typeof(Guid), typeof(DateTime)], queued.Select(q => new object?[] { q.RecipientId, q.MessageId, now }), cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A round of campaign {CampaignId} lost a race; the next round repeats it")]
     private static partial void LogRoundLost(ILogger logger, Exception exception, Guid campaignId);

@@ -24,7 +24,7 @@ internal static class BulkInsert
         if (db.Database.IsSqlite())
         {
             // SQLite runs in process: one prepared single-row statement, executed per row, beats building large ones.
-            await EachRowAsync(db, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => Name(c)))})", columns.Length, rows, cancellationToken);
+            await EachRowInProcessAsync(db, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => Name(c)))})", columns.Length, rows, cancellationToken);
             return;
         }
 
@@ -77,50 +77,54 @@ internal static class BulkInsert
     }
 
     /// <summary>
-    /// Executes <paramref name="sql"/> (parameters <c>@p0</c> … in the order of a row's values) once per row, inside
-    /// the context's current transaction; answers how many rows it changed in all. SQLite runs it in process,
-    /// prepared once; PostgreSQL gets every row's statement in one batch (one round trip, prepared once). A
+    /// Executes <paramref name="sql"/> (parameters <c>@p0</c> … in the order of a row's values, of the
+    /// <paramref name="columns"/>' types) once per row, inside the context's current transaction; answers how
+    /// many rows it changed in all. SQLite runs it in process, prepared once; PostgreSQL gets every row's
+    /// statement in one batch (one round trip, prepared once: a null goes out as its column's type, since a
+    /// row whose parameter types differ from the prepared statement's would be parsed and planned afresh). A
     /// statement on one row found by its key is planned by that key's index whatever the table's statistics
     /// say; a join of the table with all rows' values is not: with statistics from before the table grew (a
     /// campaign's first minute), PostgreSQL takes it for a handful of rows and scans it for every value.
     /// </summary>
-    public static async Task<int> EachRowAsync(ParleyDb db, string sql, int width, IEnumerable<object?[]> rows, CancellationToken cancellationToken) =>
-        (await EachRowChangesAsync(db, sql, width, rows, cancellationToken)).Sum();
+    public static async Task<int> EachRowAsync(ParleyDb db, string sql, Type[] columns, IEnumerable<object?[]> rows, CancellationToken cancellationToken) =>
+        (await EachRowChangesAsync(db, sql, columns, rows, cancellationToken)).Sum();
 
     /// <summary>As <see cref="EachRowAsync"/>, answering how many rows each row's statement changed, in the rows' order.</summary>
-    public static async Task<List<int>> EachRowChangesAsync(ParleyDb db, string sql, int width, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    public static async Task<List<int>> EachRowChangesAsync(ParleyDb db, string sql, Type[] columns, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
-        var connection = db.Database.GetDbConnection();
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        if (db.Database.IsNpgsql())
+        if (!db.Database.IsNpgsql())
         {
-            await using var batch = connection.CreateBatch();
-            batch.Transaction = transaction;
-            foreach (var row in rows)
-            {
-                var statement = batch.CreateBatchCommand();
-                statement.CommandText = sql;
-                for (var c = 0; c < width; c++)
-                {
-                    var parameter = statement.CreateParameter();
-                    parameter.ParameterName = Name(c);
-                    parameter.Value = ForPostgres(row[c]) ?? DBNull.Value;
-                    statement.Parameters.Add(parameter);
-                }
-
-                batch.BatchCommands.Add(statement);
-            }
-
-            if (batch.BatchCommands.Count > 0)
-            {
-                await batch.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            return [.. batch.BatchCommands.Select(c => c.RecordsAffected)];
+            return await EachRowInProcessAsync(db, sql, columns.Length, rows, cancellationToken);
         }
 
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
+        var types = Array.ConvertAll(columns, PostgresType);
+        await using var batch = ((Npgsql.NpgsqlConnection)db.Database.GetDbConnection()).CreateBatch();
+        batch.Transaction = (Npgsql.NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
+        foreach (var row in rows)
+        {
+            var statement = batch.CreateBatchCommand();
+            statement.CommandText = sql;
+            for (var c = 0; c < types.Length; c++)
+            {
+                statement.Parameters.Add(new Npgsql.NpgsqlParameter(Name(c), types[c]) { Value = ForPostgres(row[c]) ?? DBNull.Value });
+            }
+
+            batch.BatchCommands.Add(statement);
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return [.. batch.BatchCommands.Select<Npgsql.NpgsqlBatchCommand, int>(c => c.RecordsAffected)];
+    }
+
+    /// <summary>SQLite: one command, prepared once, executed per row.</summary>
+    private static async Task<List<int>> EachRowInProcessAsync(ParleyDb db, string sql, int width, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         command.CommandText = sql;
         var parameters = Enumerable.Range(0, width).Select(c =>
         {
@@ -142,6 +146,20 @@ internal static class BulkInsert
 
         return changed;
     }
+
+    private static NpgsqlTypes.NpgsqlDbType PostgresType(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
+    {
+        var t when t == typeof(Guid) => NpgsqlTypes.NpgsqlDbType.Uuid,
+        var t when t == typeof(string) => NpgsqlTypes.NpgsqlDbType.Text,
+        var t when t == typeof(DateTime) => NpgsqlTypes.NpgsqlDbType.TimestampTz,
+        var t when t == typeof(DateOnly) => NpgsqlTypes.NpgsqlDbType.Date,
+        var t when t == typeof(bool) => NpgsqlTypes.NpgsqlDbType.Boolean,
+        var t when t == typeof(int) => NpgsqlTypes.NpgsqlDbType.Integer,
+        var t when t == typeof(long) => NpgsqlTypes.NpgsqlDbType.Bigint,
+        var t when t == typeof(decimal) => NpgsqlTypes.NpgsqlDbType.Numeric,
+        var t when t == typeof(double) => NpgsqlTypes.NpgsqlDbType.Double,
+        var t => throw new NotSupportedException($"BulkInsert cannot write a {t.Name}."),
+    };
 
     private static string Name(int column) => "@p" + column.ToString(CultureInfo.InvariantCulture);
 

@@ -128,7 +128,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             StatusLattice.Apply(blank, status.Status);
         }
 
-        var changed = await BulkInsert.EachRowChangesAsync(db, ProgressPerRow, 9,
+        var changed = await BulkInsert.EachRowChangesAsync(db, ProgressPerRow, ProgressColumns,
             folded.Select(f => new object?[] { f.Key, f.Value.SentAt, f.Value.DeliveredAt, f.Value.ReadAt, f.Value.Status.ToString(), (int)f.Value.Status, f.Value.PricingCategory, f.Value.PricingType, f.Value.WorkspaceId }),
             cancellationToken);
         var written = folded.Keys.Where((_, i) => changed[i] > 0).ToHashSet(StringComparer.Ordinal);
@@ -141,6 +141,10 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         $"status = CASE WHEN {Rank("status")} < @p5 THEN @p4 ELSE status END, " +
         "pricing_category = COALESCE(@p6, pricing_category), pricing_type = COALESCE(@p7, pricing_type) " +
         "WHERE provider_message_id = @p0 AND direction = 'Outbound' AND workspace_id = @p8";
+
+    /// <summary>The types of <see cref="ProgressPerRow"/>'s parameters.</summary>
+    private static readonly Type[] ProgressColumns =
+        [typeof(string), typeof(DateTime?), typeof(DateTime?), typeof(DateTime?), typeof(string), typeof(int), typeof(string), typeof(string), typeof(Guid)];
 
     /// <summary>A stored status's place in the lattice, in SQL (<see cref="MessageStatus"/>'s order; failed last).</summary>
     private static string Rank(string column) =>
