@@ -17,7 +17,8 @@ public static class SandboxExtensions
         services.AddSingleton<SandboxTarget>();
         services.AddSingleton<SandboxWebhooks>();
         services.AddHostedService(sp => sp.GetRequiredService<SandboxWebhooks>());
-        services.AddHttpClient(SandboxWebhooks.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        // Without the factory's request logging (four lines per webhook); SandboxWebhooks logs failures itself.
+        services.AddHttpClient(SandboxWebhooks.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10)).RemoveAllLoggers();
         return services;
     }
 

@@ -20,7 +20,9 @@ public static class WhatsAppExtensions
         services.AddScoped<Parley.Inbox.MediaLibrary>();
         services.AddScoped<GraphClient>();
         services.AddSingleton<GraphAddress>();
-        services.AddHttpClient(GraphClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        // Without the factory's request logging: four lines per send at Information, and its scopes, at every send.
+        // The dispatcher records each outcome on the message itself.
+        services.AddHttpClient(GraphClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30)).RemoveAllLoggers();
         services.AddSingleton<WebhookBell>();
         services.AddSingleton<OutboxBell>();
         services.AddSingleton<WebhookIntake>();
