@@ -185,7 +185,9 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         {
             // "Not null and in the list": for a list alone EF Core also matches a null in the list, a condition
             // no index of wamids (they are partial, non-null ones) can answer, so PostgreSQL read every message.
-            foreach (var message in await db.Messages.Where(m => m.ProviderMessageId != null && wamids.Contains(m.ProviderMessageId)).ToListAsync(cancellationToken))
+            // The wamids go in as literals: as a parameter the statement was prepared once and kept the plan made
+            // for a new database's empty table, a scan of every message per batch until statistics caught up.
+            foreach (var message in await db.Messages.Where(m => m.ProviderMessageId != null && EF.Constant(wamids).Contains(m.ProviderMessageId)).ToListAsync(cancellationToken))
             {
                 messagesByWamid[message.ProviderMessageId!] = message;
             }
