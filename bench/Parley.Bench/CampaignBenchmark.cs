@@ -86,13 +86,19 @@ internal static class CampaignBenchmark
         // Both processes run warm, as a Parley that has been up for a while and WhatsApp's servers do: cold, the
         // sandbox spent its first 20 s under load compiling its code again at higher tiers, on the same two cores.
         watch.Restart();
-        var warm = (await (await parley.Api.PostAsJsonAsync(parley.Url + "/api/v1/campaigns", Request("Warm-up", warmList))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var warm = (await (await parley.Api.PostAsJsonAsync(parley.Url + "/api/v1/campaigns", Request("Warm-up", warmList))).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         (await parley.Api.PostAsync($"{parley.Url}/api/v1/campaigns/{warm}/start", null)).EnsureSuccessStatusCode();
-        while (await ParleyServer.CountAsync(reader, "SELECT count(*) FROM messages WHERE status = 'Delivered'") < WarmUp && watch.Elapsed < TimeSpan.FromMinutes(5))
+        while (await ParleyServer.CountAsync(reader, "SELECT count(*) FROM messages WHERE status = 'Delivered'") < WarmUp)
         {
+            if (watch.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new InvalidOperationException("The warm-up campaign was not delivered within 5 minutes.");
+            }
+
             await Task.Delay(500);
         }
 
+        // Every warm-up send is done now, so the measured campaign's sends are the ones counted after this.
         var warmedUp = await ParleyServer.CountAsync(reader, "SELECT count(*) FROM outbox WHERE state = 'Done'");
         Console.WriteLine($"warm-up           {warmedUp:N0} messages sent and delivered in {watch.Elapsed.TotalSeconds:N0} s, before the measured campaign");
         (await parley.Api.PostAsync($"{parley.Url}/api/v1/campaigns/{id}/start", null)).EnsureSuccessStatusCode();

@@ -20,7 +20,11 @@ public sealed partial class SandboxWebhooks(
     private readonly SemaphoreSlim signal = new(0);
     private readonly Lock gate = new();
 
-    private sealed record Delivery(byte[] Body, DateTime FirstTried, int Attempt, Action? OnDue);
+    private static readonly byte[] Head = """{"object":"whatsapp_business_account","entry":["""u8.ToArray();
+    private static readonly byte[] Tail = "]}"u8.ToArray();
+
+    /// <summary>One POST's entries as JSON: the items of its envelope's entry list, comma-separated.</summary>
+    private sealed record Delivery(byte[] Entries, DateTime FirstTried, int Attempt, Action? OnDue);
 
     public int Pending
     {
@@ -33,7 +37,10 @@ public sealed partial class SandboxWebhooks(
         }
     }
 
-    /// <summary>Queues one webhook (a whole <c>whatsapp_business_account</c> envelope) after <paramref name="delay"/>.</summary>
+    /// <summary>
+    /// Queues one webhook (a whole <c>whatsapp_business_account</c> envelope) after <paramref name="delay"/>.
+    /// Its entries are written once, as Meta writes JSON; webhooks that fall due together are joined by them.
+    /// </summary>
     public void Send(JsonObject envelope, TimeSpan delay = default, Action? onDue = null)
     {
         var chaos = options.Value;
@@ -47,11 +54,12 @@ public sealed partial class SandboxWebhooks(
             delay += TimeSpan.FromMilliseconds(Random.Shared.Next(200, 1500));
         }
 
-        var body = MetaJson.Serialize(envelope);
-        Enqueue(new Delivery(body, clock.GetUtcNow().UtcDateTime, 0, onDue), delay);
+        var list = MetaJson.Serialize(envelope["entry"]!);
+        var entries = list[1..^1]; // without the list's brackets
+        Enqueue(new Delivery(entries, clock.GetUtcNow().UtcDateTime, 0, onDue), delay);
         if (Random.Shared.NextDouble() < chaos.DuplicateRate)
         {
-            Enqueue(new Delivery(body, clock.GetUtcNow().UtcDateTime, 0, null), delay + TimeSpan.FromMilliseconds(50));
+            Enqueue(new Delivery(entries, clock.GetUtcNow().UtcDateTime, 0, null), delay + TimeSpan.FromMilliseconds(50));
         }
     }
 
@@ -130,50 +138,21 @@ public sealed partial class SandboxWebhooks(
     private bool CanJoin(List<Delivery> batch, Delivery next) =>
         batch.Count < options.Value.WebhookBatch && batch[0].Attempt == 0 && next.Attempt == 0;
 
-    private static readonly byte[] Head = """{"object":"whatsapp_business_account","entry":["""u8.ToArray();
-    private static readonly byte[] Tail = "]}"u8.ToArray();
-
-    /// <summary>
-    /// One envelope holding the entries of several, in the order they were due. Envelopes as
-    /// <see cref="Envelope"/> makes them are joined as bytes (their entry lists spliced); any other is read
-    /// and written again.
-    /// </summary>
+    /// <summary>One envelope holding the entries of several, in the order they were due.</summary>
     private static Delivery Batch(List<Delivery> deliveries)
     {
-        byte[] body;
-        if (deliveries.TrueForAll(d => d.Body.Length > Head.Length + Tail.Length && d.Body.AsSpan().StartsWith(Head) && d.Body.AsSpan().EndsWith(Tail)))
+        var entries = new MemoryStream(deliveries.Sum(d => d.Entries.Length + 1));
+        foreach (var delivery in deliveries.Where(d => d.Entries.Length > 0))
         {
-            var joined = new MemoryStream(deliveries.Sum(d => d.Body.Length));
-            joined.Write(Head);
-            foreach (var delivery in deliveries)
+            if (entries.Length > 0)
             {
-                if (joined.Length > Head.Length)
-                {
-                    joined.WriteByte((byte)',');
-                }
-
-                joined.Write(delivery.Body.AsSpan(Head.Length, delivery.Body.Length - Head.Length - Tail.Length));
+                entries.WriteByte((byte)',');
             }
 
-            joined.Write(Tail);
-            body = joined.ToArray();
-        }
-        else
-        {
-            var entries = new JsonArray();
-            foreach (var delivery in deliveries)
-            {
-                foreach (var entry in JsonNode.Parse(delivery.Body)!["entry"]!.AsArray().ToList())
-                {
-                    entry!.Parent!.AsArray().Remove(entry);
-                    entries.Add(entry);
-                }
-            }
-
-            body = MetaJson.Serialize(new JsonObject { ["object"] = "whatsapp_business_account", ["entry"] = entries });
+            entries.Write(delivery.Entries);
         }
 
-        return new Delivery(body, deliveries[0].FirstTried, 0, null);
+        return new Delivery(entries.ToArray(), deliveries[0].FirstTried, 0, null);
     }
 
     private async Task DeliverAsync(Delivery delivery, CancellationToken cancellationToken)
@@ -186,9 +165,10 @@ public sealed partial class SandboxWebhooks(
                 throw new InvalidOperationException("No webhook URL is known yet.");
             }
 
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(delivery.Body) };
+            byte[] body = [.. Head, .. delivery.Entries, .. Tail];
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            request.Headers.TryAddWithoutValidation("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Value.AppSecret), delivery.Body)));
+            request.Headers.TryAddWithoutValidation("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Value.AppSecret), body)));
             request.Headers.UserAgent.ParseAdd("facebookexternalua");
             using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
             if (response.IsSuccessStatusCode)

@@ -53,7 +53,7 @@ public sealed class SandboxWebhookTests
     }
 
     [Fact]
-    public async Task AnEnvelopeOfAnotherShape_IsBatchedByReadingIt()
+    public async Task AnEnvelopeWrittenInAnotherOrder_GoesOutInMetasShape()
     {
         var receiver = new Receiver(failFirst: false);
         var webhooks = Webhooks(receiver, batch: 100);
