@@ -297,11 +297,14 @@ public sealed partial class CampaignFeeder(
 
     /// <summary>
     /// Marks the recipients queued with their messages, those still waiting only (the state is the
-    /// concurrency token); answers how many were marked. One statement per row, each found by its key.
+    /// concurrency token); answers how many were marked. Each row is found by its key.
     /// </summary>
     private async Task<int> MarkQueuedAsync(List<(Guid RecipientId, Guid MessageId)> queued, DateTime now, CancellationToken cancellationToken) =>
-        await BulkInsert.EachRowAsync(db, "UPDATE campaign_recipients SET state = 'Queued', message_id = @p1, queued_at = @p2 WHERE id = @p0 AND state = 'Pending'",
-            [typeof(Guid), typeof(Guid), typeof(DateTime)], queued.Select(q => new object?[] { q.RecipientId, q.MessageId, now }), cancellationToken);
+        (await BulkInsert.UpdateByKeyAsync<Guid>(db,
+            "UPDATE campaign_recipients SET state = 'Queued', message_id = @p1, queued_at = @p2 WHERE id = @p0 AND state = 'Pending'",
+            "UPDATE campaign_recipients AS r SET state = 'Queued', message_id = v.message_id, queued_at = @p2 FROM recipient_queued_rows(@p0, @p1) AS v " +
+                "WHERE r.id = v.id AND r.state = 'Pending' RETURNING r.id",
+            [typeof(Guid), typeof(Guid)], [.. queued.Select(q => new object?[] { q.RecipientId, q.MessageId })], [now], cancellationToken)).Count;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A round of campaign {CampaignId} lost a race; the next round repeats it")]
     private static partial void LogRoundLost(ILogger logger, Exception exception, Guid campaignId);

@@ -7,7 +7,7 @@ namespace Parley.Contacts;
 
 /// <summary>
 /// INSERTs of many rows inside the context's current transaction (binary COPY on PostgreSQL, one prepared statement per row on SQLite), for the import's, the planner's
-/// and the campaign feeder's new rows, and statements run once per row for updates of many rows by key: EF's change tracking costs more than the rows themselves at 100,000 contacts. Values are written the way
+/// and the campaign feeder's new rows, and updates of many rows by key: EF's change tracking costs more than the rows themselves at 100,000 contacts. Values are written the way
 /// EF writes them on each provider (on SQLite: GUIDs as upper-case text, times as
 /// <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c>, dates as <c>yyyy-MM-dd</c>, booleans as 0/1).
 /// </summary>
@@ -77,47 +77,56 @@ internal static class BulkInsert
     }
 
     /// <summary>
-    /// Executes <paramref name="sql"/> (parameters <c>@p0</c> … in the order of a row's values, of the
-    /// <paramref name="columns"/>' types) once per row, inside the context's current transaction; answers how
-    /// many rows it changed in all. SQLite runs it in process, prepared once; PostgreSQL gets every row's
-    /// statement in one batch (one round trip, prepared once: a null goes out as its column's type, since a
-    /// row whose parameter types differ from the prepared statement's would be parsed and planned afresh). A
-    /// statement on one row found by its key is planned by that key's index whatever the table's statistics
-    /// say; a join of the table with all rows' values is not: with statistics from before the table grew (a
-    /// campaign's first minute), PostgreSQL takes it for a handful of rows and scans it for every value.
+    /// Updates rows found by their key (each row's first value) inside the context's current transaction;
+    /// answers the keys of the rows it changed. SQLite runs <paramref name="sqlite"/> in process once per row,
+    /// prepared once, with the row's values as <c>@p0</c> … and then the <paramref name="scalars"/>.
+    /// PostgreSQL runs <paramref name="postgres"/> once, with each column's values as one array of the
+    /// <paramref name="columns"/>' type (<c>@p0</c> …), then the scalars; it returns the changed rows' keys.
+    /// It reads the arrays through a function declared to return one row (migration 0032), so the planner
+    /// looks each row up by its key's index whatever the table's statistics say: a join with the arrays
+    /// themselves, counted as the thousand rows they are, was planned as one scan of the table per batch, or,
+    /// with statistics from when the table was empty, one scan per row.
     /// </summary>
-    public static async Task<int> EachRowAsync(ParleyDb db, string sql, Type[] columns, IEnumerable<object?[]> rows, CancellationToken cancellationToken) =>
-        (await EachRowChangesAsync(db, sql, columns, rows, cancellationToken)).Sum();
-
-    /// <summary>As <see cref="EachRowAsync"/>, answering how many rows each row's statement changed, in the rows' order.</summary>
-    public static async Task<List<int>> EachRowChangesAsync(ParleyDb db, string sql, Type[] columns, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    public static async Task<HashSet<TKey>> UpdateByKeyAsync<TKey>(ParleyDb db, string sqlite, string postgres, Type[] columns, IReadOnlyList<object?[]> rows, object[] scalars, CancellationToken cancellationToken)
     {
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
         if (!db.Database.IsNpgsql())
         {
-            return await EachRowInProcessAsync(db, sql, columns.Length, rows, cancellationToken);
+            var changed = await EachRowInProcessAsync(db, sqlite, columns.Length + scalars.Length, rows.Select(r => (object?[])[.. r, .. scalars]), cancellationToken);
+            return [.. rows.Where((_, i) => changed[i] > 0).Select(r => (TKey)r[0]!)];
         }
 
-        var types = Array.ConvertAll(columns, PostgresType);
-        await using var batch = ((Npgsql.NpgsqlConnection)db.Database.GetDbConnection()).CreateBatch();
-        batch.Transaction = (Npgsql.NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
-        foreach (var row in rows)
+        await using var command = ((Npgsql.NpgsqlConnection)db.Database.GetDbConnection()).CreateCommand();
+        command.Transaction = (Npgsql.NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = postgres;
+        for (var c = 0; c < columns.Length; c++)
         {
-            var statement = batch.CreateBatchCommand();
-            statement.CommandText = sql;
-            for (var c = 0; c < types.Length; c++)
+            var values = Array.CreateInstance(columns[c], rows.Count);
+            for (var r = 0; r < rows.Count; r++)
             {
-                statement.Parameters.Add(new Npgsql.NpgsqlParameter(Name(c), types[c]) { Value = ForPostgres(row[c]) ?? DBNull.Value });
+                values.SetValue(ForPostgres(rows[r][c]), r);
             }
 
-            batch.BatchCommands.Add(statement);
+            command.Parameters.Add(new Npgsql.NpgsqlParameter(Name(c), NpgsqlTypes.NpgsqlDbType.Array | PostgresType(columns[c])) { Value = values });
         }
 
-        if (batch.BatchCommands.Count > 0)
+        for (var s = 0; s < scalars.Length; s++)
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            command.Parameters.Add(new Npgsql.NpgsqlParameter(Name(columns.Length + s), PostgresType(scalars[s].GetType())) { Value = ForPostgres(scalars[s]) });
         }
 
-        return [.. batch.BatchCommands.Select<Npgsql.NpgsqlBatchCommand, int>(c => c.RecordsAffected)];
+        var keys = new HashSet<TKey>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(reader.GetFieldValue<TKey>(0));
+        }
+
+        return keys;
     }
 
     /// <summary>SQLite: one command, prepared once, executed per row.</summary>

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Parley.Inbox;
 using Parley.Tests.Infrastructure;
 
 namespace Parley.Tests.Inbox;
@@ -82,6 +84,62 @@ public sealed class InboxLiveTests(ParleyAppFixture fixture) : IClassFixture<Par
         Assert.Equal(3, messages.Count);
         Assert.Equal(3, messages.Select(m => m.GetProperty("conversationId").GetGuid()).Distinct().Count());
     }
+
+    [Fact]
+    public async Task TheFeed_NamesAMessageWhoseStatusMoved_NotOneWhoseWamidOrPricingAloneChanged()
+    {
+        var (a, aNumber) = await WorkspaceWithNumberAsync();
+        var browser = App.Browser();
+        await ParleyApp.SignInAsync(browser, a.Owner.Email, a.Owner.Password);
+        await CustomerWritesAsync(aNumber, "4915300000001", "Hallo");
+        var conversation = await App.WithDbAsync(db => db.Conversations.IgnoreQueryFilters()
+            .Join(db.WhatsAppNumbers.IgnoreQueryFilters().Where(n => n.PhoneNumberId == aNumber), c => c.WhatsAppNumberId, n => n.Id, (c, _) => c).SingleAsync());
+        var message = new Message
+        {
+            WorkspaceId = conversation.WorkspaceId, ConversationId = conversation.Id, Direction = MessageDirection.Outbound, Type = "text",
+            Content = """{"body":"Danke!"}""", Status = MessageStatus.Queued, CreatedAt = App.Clock.GetUtcNow().UtcDateTime,
+        };
+        await App.WithDbAsync(async db =>
+        {
+            db.Messages.Add(message);
+            return await db.SaveChangesAsync();
+        });
+        var cursor = await Eventually.ValueAsync(async () =>
+        {
+            var batch = await ChangesAsync(browser, a.Slug, 0);
+            return Named(batch, message.Id) > 0 ? batch.GetProperty("cursor").GetInt64() : (long?)null;
+        });
+
+        var wamid = $"wamid.{Guid.NewGuid():N}";
+        await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().Where(m => m.Id == message.Id).ExecuteUpdateAsync(m => m.SetProperty(x => x.ProviderMessageId, wamid)));
+        await App.PostWebhookAsync(Status(aNumber, wamid, "delivered", null));
+        await App.WaitForWebhooksAsync();
+        await App.PostWebhookAsync(Status(aNumber, wamid, "delivered", "marketing"));
+        await App.WaitForWebhooksAsync();
+        // A later change in the same conversation: once it shows, everything before it has shown too.
+        await CustomerWritesAsync(aNumber, "4915300000001", "Noch da?");
+
+        var changes = await Eventually.ValueAsync(async () =>
+        {
+            var batch = await ChangesAsync(browser, a.Slug, cursor);
+            var all = batch.GetProperty("changes").EnumerateArray().ToList();
+            return all.Any(c => c.GetProperty("messageId").ValueKind != JsonValueKind.Null && c.GetProperty("messageId").GetGuid() != message.Id) ? batch : (JsonElement?)null;
+        });
+        var stored = await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().SingleAsync(m => m.Id == message.Id));
+        Assert.Equal((MessageStatus.Delivered, "marketing"), (stored.Status, stored.PricingCategory));
+        Assert.Equal(1, Named(changes, message.Id));
+    }
+
+    private static string Status(string phoneNumberId, string wamid, string status, string? category) =>
+        $$$"""
+        {"object":"whatsapp_business_account","entry":[{"id":"100200300","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",
+         "metadata":{"display_phone_number":"49301234567","phone_number_id":"{{{phoneNumberId}}}"},
+         "statuses":[{"id":"{{{wamid}}}","status":"{{{status}}}","timestamp":"1790000000","recipient_id":"4915300000001"{{{(category is null ? "" : $$""","pricing":{"billable":true,"pricing_model":"PMP","category":"{{category}}","type":"regular"}""")}}}}]}}]}]}
+        """;
+
+    /// <summary>How many of the feed's changes name the message.</summary>
+    private static int Named(JsonElement batch, Guid messageId) =>
+        batch.GetProperty("changes").EnumerateArray().Count(c => c.GetProperty("messageId").ValueKind != JsonValueKind.Null && c.GetProperty("messageId").GetGuid() == messageId);
 
     [Fact]
     public async Task TheHub_RefusesAnotherWorkspace_AndPeopleWhoCannotReadConversations()

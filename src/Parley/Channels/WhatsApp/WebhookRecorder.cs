@@ -95,8 +95,8 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     /// Writes the progress statuses (sent, delivered, read) of our sends whose wamid is stored — the bulk of a
     /// busy number's webhooks — without loading and tracking the messages they name; answers the statuses
     /// written. <see cref="StatusLattice"/> folds each message's statuses, in arrival order, onto a blank copy,
-    /// and one statement per message, found by its wamid, merges the copy into the stored row as the lattice
-    /// would: a step's first time is kept, the status only moves up and never leaves "failed", and pricing takes
+    /// and the copies are merged into the stored rows, each found by its wamid, as the lattice would (one
+    /// statement per message on SQLite, one for all of them on PostgreSQL): a step's first time is kept, the status only moves up and never leaves "failed", and pricing takes
     /// the latest word. A wamid no row has (a status that came before its send's record, or someone else's)
     /// changes nothing, and its statuses go the long way with the other items.
     /// </summary>
@@ -128,23 +128,30 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             StatusLattice.Apply(blank, status.Status);
         }
 
-        var changed = await BulkInsert.EachRowChangesAsync(db, ProgressPerRow, ProgressColumns,
-            folded.Select(f => new object?[] { f.Key, f.Value.SentAt, f.Value.DeliveredAt, f.Value.ReadAt, f.Value.Status.ToString(), (int)f.Value.Status, f.Value.PricingCategory, f.Value.PricingType, f.Value.WorkspaceId }),
-            cancellationToken);
-        var written = folded.Keys.Where((_, i) => changed[i] > 0).ToHashSet(StringComparer.Ordinal);
+        var written = await BulkInsert.UpdateByKeyAsync<string>(db, ProgressPerRow, ProgressAtOnce, ProgressColumns,
+            [.. folded.Select(f => new object?[] { f.Key, f.Value.SentAt, f.Value.DeliveredAt, f.Value.ReadAt, f.Value.Status.ToString(), (int)f.Value.Status, f.Value.PricingCategory, f.Value.PricingType })],
+            [workspace.RequiredWorkspaceId], cancellationToken);
         return statuses.Where(s => written.Contains(s.MessageId)).ToHashSet<StatusItem>(ReferenceEqualityComparer.Instance);
     }
 
-    /// <summary>One message's folded progress (<c>@p0</c> … <c>@p8</c>), found by its wamid.</summary>
+    /// <summary>One message's folded progress (<c>@p0</c> … <c>@p7</c>, the workspace <c>@p8</c>), found by its wamid.</summary>
     private static readonly string ProgressPerRow =
         "UPDATE messages SET sent_at = COALESCE(sent_at, @p1), delivered_at = COALESCE(delivered_at, @p2), read_at = COALESCE(read_at, @p3), " +
         $"status = CASE WHEN {Rank("status")} < @p5 THEN @p4 ELSE status END, " +
         "pricing_category = COALESCE(@p6, pricing_category), pricing_type = COALESCE(@p7, pricing_type) " +
         "WHERE provider_message_id = @p0 AND direction = 'Outbound' AND workspace_id = @p8";
 
-    /// <summary>The types of <see cref="ProgressPerRow"/>'s parameters.</summary>
+    /// <summary>The same for all messages at once, from one array per column (PostgreSQL).</summary>
+    private static readonly string ProgressAtOnce =
+        "UPDATE messages AS m SET sent_at = COALESCE(m.sent_at, v.sent_at), delivered_at = COALESCE(m.delivered_at, v.delivered_at), read_at = COALESCE(m.read_at, v.read_at), " +
+        $"status = CASE WHEN {Rank("m.status")} < v.rank THEN v.status ELSE m.status END, " +
+        "pricing_category = COALESCE(v.pricing_category, m.pricing_category), pricing_type = COALESCE(v.pricing_type, m.pricing_type) " +
+        "FROM message_progress_rows(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7) AS v " +
+        "WHERE m.provider_message_id = v.wamid AND m.direction = 'Outbound' AND m.workspace_id = @p8 RETURNING m.provider_message_id";
+
+    /// <summary>The types of a message's progress values.</summary>
     private static readonly Type[] ProgressColumns =
-        [typeof(string), typeof(DateTime?), typeof(DateTime?), typeof(DateTime?), typeof(string), typeof(int), typeof(string), typeof(string), typeof(Guid)];
+        [typeof(string), typeof(DateTime?), typeof(DateTime?), typeof(DateTime?), typeof(string), typeof(int), typeof(string), typeof(string)];
 
     /// <summary>A stored status's place in the lattice, in SQL (<see cref="MessageStatus"/>'s order; failed last).</summary>
     private static string Rank(string column) =>
