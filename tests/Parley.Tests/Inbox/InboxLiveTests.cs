@@ -96,8 +96,13 @@ public sealed class InboxLiveTests(ParleyAppFixture fixture) : IClassFixture<Par
             .Join(db.WhatsAppNumbers.IgnoreQueryFilters().Where(n => n.PhoneNumberId == aNumber), c => c.WhatsAppNumberId, n => n.Id, (c, _) => c).SingleAsync());
         var message = new Message
         {
-            WorkspaceId = conversation.WorkspaceId, ConversationId = conversation.Id, Direction = MessageDirection.Outbound, Type = "text",
-            Content = """{"body":"Danke!"}""", Status = MessageStatus.Queued, CreatedAt = App.Clock.GetUtcNow().UtcDateTime,
+            WorkspaceId = conversation.WorkspaceId,
+            ConversationId = conversation.Id,
+            Direction = MessageDirection.Outbound,
+            Type = "text",
+            Content = """{"body":"Danke!"}""",
+            Status = MessageStatus.Queued,
+            CreatedAt = App.Clock.GetUtcNow().UtcDateTime,
         };
         await App.WithDbAsync(async db =>
         {
