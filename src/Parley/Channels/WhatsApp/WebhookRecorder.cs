@@ -22,6 +22,11 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     /// <summary>Our sends whose wamid is not stored yet, by our id, for statuses that overtook the sender's commit.</summary>
     private readonly Dictionary<Guid, Message> awaitingWamid = [];
     private readonly Dictionary<Guid, OutboxEntry> outboxByMessage = [];
+
+    /// <summary>Our sends awaiting their wamid when the batch was read; whether one was reconciled, and their outbox rows locked.</summary>
+    private readonly List<Guid> awaitingIds = [];
+    private bool reconciled;
+    private bool reconciledLocked;
     private readonly Dictionary<string, Contact> contactsByWaId = [];
     private readonly Dictionary<string, Contact> contactsByUserId = [];
     private readonly Dictionary<string, Contact> contactsByPhone = [];
@@ -81,6 +86,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
 
         // New contacts' random customer IDs are checked against the workspace's before they are written.
         await CustomerIds.EnsureUniqueAsync(db, createdContacts, cancellationToken);
+        await LockReconciledAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         foreach (var (campaignId, contactId, at) in campaignReplies.Distinct())
         {
@@ -209,6 +215,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             foreach (var message in await db.Messages.Where(m => callbacks.Contains(m.Id) && m.Direction == MessageDirection.Outbound && m.ProviderMessageId == null).ToListAsync(cancellationToken))
             {
                 awaitingWamid[message.Id] = message;
+                awaitingIds.Add(message.Id);
             }
 
             foreach (var entry in await db.Outbox.Where(o => callbacks.Contains(o.MessageId)).ToListAsync(cancellationToken))
@@ -462,6 +469,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             message = awaitingWamid.Remove(ourId, out var awaiting) ? awaiting : null;
             if (message is not null)
             {
+                reconciled = true;
                 message.ProviderMessageId = wamid;
                 messagesByWamid[wamid] = message;
                 if (message.Status == MessageStatus.Failed && message.ErrorTitle == OutboxDispatcher.OutcomeUnknown)
@@ -481,6 +489,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         if (message is null)
         {
             db.PendingStatuses.Add(new PendingStatus { ProviderMessageId = wamid, Payload = status.GetRawText(), ReceivedAt = clock.GetUtcNow().UtcDateTime });
+            await LockReconciledAsync(cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
 
             // The sender may have stored the wamid meanwhile; see whether the backlog can be applied now.
@@ -498,6 +507,24 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         if (!failedBefore && message is { Status: MessageStatus.Failed, ErrorCode: 131050 })
         {
             await consent.OnMarketingStoppedAsync(message.ConversationId, message, message.FailedAt ?? clock.GetUtcNow().UtcDateTime, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// On PostgreSQL, once a send has been reconciled by its callback id, locks the outbox rows of all the sends
+    /// this batch may reconcile, in one statement by ascending id, before any of their messages or rows is
+    /// written. The sender storing those sends' wamids right now locks the same rows in the same order before it
+    /// writes either table (<c>OutboxSender.AcceptedSql</c>), so the two never wait for each other in a circle;
+    /// and taken just before the writes, the lock keeps a sender waiting only for this commit, not for the
+    /// whole batch.
+    /// </summary>
+    private async Task LockReconciledAsync(CancellationToken cancellationToken)
+    {
+        if (!reconciledLocked && reconciled && db.Database.IsNpgsql())
+        {
+            var ids = awaitingIds.Order().ToArray();
+            await db.Database.ExecuteSqlAsync($"SELECT NULL FROM outbox WHERE message_id = ANY({ids}) ORDER BY message_id FOR UPDATE", cancellationToken);
+            reconciledLocked = true;
         }
     }
 
