@@ -30,6 +30,7 @@ return await ParleyHost.RunAsync(
     },
     app =>
     {
+        app.UseWhatsAppWebhookIntake();
         app.UseHosting();
         app.UseWeb();
         app.MapData();

@@ -31,7 +31,7 @@ public sealed partial class WebhookProcessor(
     private const int BatchSizeUnderLoad = 16;
 
     /// <summary>How long the processor stands back for a saturated intake before each small batch.</summary>
-    private static readonly TimeSpan Deferral = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Deferral = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// On SQLite, after a batch of statuses only that took everything waiting, the processor lets the next

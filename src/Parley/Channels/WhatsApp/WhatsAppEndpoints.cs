@@ -14,16 +14,32 @@ public static partial class WhatsAppEndpoints
     /// <summary>Meta sends at most 3 MB; a little more is accepted, anything beyond is refused with 413.</summary>
     private const long MaxBody = 4 * 1024 * 1024;
 
+    private const string WebhookPath = "/webhooks/whatsapp";
+
     public static WebApplication MapWhatsAppEndpoints(this WebApplication app)
     {
         // Meta is the only caller; the webhook is not part of the documented API.
-        var webhook = app.MapGroup("/webhooks/whatsapp").AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        var webhook = app.MapGroup(WebhookPath).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         webhook.MapGet("/", Verify);
-
-        // Answered as soon as routing matches: no authentication, localisation or workspace to resolve.
-        webhook.MapPost("/", ReceiveAsync).ShortCircuit();
         return app;
     }
+
+    /// <summary>
+    /// Meta's deliveries (POST) are answered at the head of the pipeline: no forwarded headers, status code
+    /// pages, security headers, static files, routing, authentication, localisation or workspace to go
+    /// through for a request that only needs its signature checked and its body stored — a fifth of the
+    /// intake's rate went to them.
+    /// </summary>
+    public static WebApplication UseWhatsAppWebhookIntake(this WebApplication app)
+    {
+        app.MapWhen(IsDelivery, intake => intake.Run(async context => await (await ReceiveAsync(context)).ExecuteAsync(context)));
+        return app;
+    }
+
+    private static bool IsDelivery(HttpContext context) =>
+        HttpMethods.IsPost(context.Request.Method)
+        && context.Request.Path.Value is { } path
+        && path.TrimEnd('/').Equals(WebhookPath, StringComparison.OrdinalIgnoreCase);
 
     public static RouteGroupBuilder MapWhatsAppApi(this RouteGroupBuilder api)
     {
@@ -48,8 +64,10 @@ public static partial class WhatsAppEndpoints
             : TypedResults.Problem("hub.verify_token does not match WhatsApp:VerifyToken.", statusCode: StatusCodes.Status403Forbidden);
     }
 
-    private static async Task<IResult> ReceiveAsync(HttpContext context, IOptions<WhatsAppOptions> options, WebhookIntake intake, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<IResult> ReceiveAsync(HttpContext context)
     {
+        var services = context.RequestServices;
+        var ct = context.RequestAborted;
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
         {
@@ -68,7 +86,7 @@ public static partial class WhatsAppEndpoints
             return TypedResults.Problem("The webhook body is larger than 4 MB.", statusCode: StatusCodes.Status413PayloadTooLarge);
         }
 
-        var secret = options.Value.AppSecret;
+        var secret = services.GetRequiredService<IOptions<WhatsAppOptions>>().Value.AppSecret;
         if (string.IsNullOrEmpty(secret) || !WebhookSignature.IsValid(body, context.Request.Headers["X-Hub-Signature-256"], secret))
         {
             return TypedResults.Problem("X-Hub-Signature-256 is missing or does not match the body.", statusCode: StatusCodes.Status401Unauthorized);
@@ -76,11 +94,11 @@ public static partial class WhatsAppEndpoints
 
         try
         {
-            await intake.StoreAsync(body, ct);
+            await services.GetRequiredService<WebhookIntake>().StoreAsync(body, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogNotStored(loggers.CreateLogger(typeof(WhatsAppEndpoints)), e);
+            LogNotStored(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WhatsAppEndpoints)), e);
             return TypedResults.Problem("The delivery could not be stored; please retry.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
