@@ -23,16 +23,19 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     private readonly Dictionary<Guid, Message> awaitingWamid = [];
     private readonly Dictionary<Guid, OutboxEntry> outboxByMessage = [];
 
-    /// <summary>Our sends awaiting their wamid when the batch was read; whether one was reconciled, and their outbox rows locked.</summary>
+    /// <summary>The ids of <see cref="awaitingWamid"/> as read, before statuses took them out.</summary>
     private readonly List<Guid> awaitingIds = [];
-    private bool reconciled;
-    private bool reconciledLocked;
+
     private readonly Dictionary<string, Contact> contactsByWaId = [];
     private readonly Dictionary<string, Contact> contactsByUserId = [];
     private readonly Dictionary<string, Contact> contactsByPhone = [];
     private readonly Dictionary<(Guid ContactId, Guid NumberId), Conversation> conversations = [];
     private readonly List<Contact> createdContacts = [];
     private readonly List<(Guid CampaignId, Guid ContactId, DateTime At)> campaignReplies = [];
+
+    /// <summary>Whether a status of this batch stored an awaiting send's wamid, and whether their outbox rows are locked.</summary>
+    private bool reconciled;
+    private bool reconciledLocked;
 
     /// <summary>Applies the items in order; all of them belong to the numbers' one workspace, or are unrouted (no number).</summary>
     public async Task ApplyAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)
@@ -102,8 +105,8 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     /// busy number's webhooks — without loading and tracking the messages they name; answers the statuses
     /// written. <see cref="StatusLattice"/> folds each message's statuses, in arrival order, onto a blank copy,
     /// and the copies are merged into the stored rows, each found by its wamid, as the lattice would (one
-    /// statement per message on SQLite, one for all of them on PostgreSQL): a step's first time is kept, the status only moves up and never leaves "failed", and pricing takes
-    /// the latest word. A wamid no row has (a status that came before its send's record, or someone else's)
+    /// statement per message on SQLite, one for all of them on PostgreSQL): a step's first time is kept, the
+    /// status only moves up and never leaves "failed", and pricing takes the latest word. A wamid no row has (a status that came before its send's record, or someone else's)
     /// changes nothing, and its statuses go the long way with the other items.
     /// </summary>
     private async Task<HashSet<StatusItem>> WriteProgressAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)

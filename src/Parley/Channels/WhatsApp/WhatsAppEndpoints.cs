@@ -25,10 +25,9 @@ public static partial class WhatsAppEndpoints
     }
 
     /// <summary>
-    /// Meta's deliveries (POST) are answered at the head of the pipeline: no forwarded headers, status code
-    /// pages, security headers, static files, routing, authentication, localisation or workspace to go
-    /// through for a request that only needs its signature checked and its body stored — a fifth of the
-    /// intake's rate went to them.
+    /// Meta's deliveries (POST) are answered at the head of the pipeline: a request that only needs its
+    /// signature checked and its body stored goes through no forwarded headers, status code pages, security
+    /// headers, static files, routing, authentication, localisation or workspace lookup.
     /// </summary>
     public static WebApplication UseWhatsAppWebhookIntake(this WebApplication app)
     {
