@@ -84,8 +84,8 @@ internal static class BulkInsert
     /// <paramref name="columns"/>' type (<c>@p0</c> …), then the scalars; it returns the changed rows' keys.
     /// It reads the arrays through a function declared to return one row (migration 0032), so the planner
     /// looks each row up by its key's index whatever the table's statistics say: a join with the arrays
-    /// themselves, counted as the thousand rows they are, was planned as one scan of the table per batch, or,
-    /// with statistics from when the table was empty, one scan per row.
+    /// themselves, counted as the thousand rows they are, was planned with statistics from when the table was
+    /// empty as one scan of the table per row.
     /// </summary>
     public static async Task<HashSet<TKey>> UpdateByKeyAsync<TKey>(ParleyDb db, string sqlite, string postgres, Type[] columns, IReadOnlyList<object?[]> rows, object[] scalars, CancellationToken cancellationToken)
     {

@@ -20,8 +20,8 @@ CREATE TRIGGER tr_messages_updated AFTER UPDATE ON messages REFERENCING OLD TABL
 
 -- The rows of a batch written by key (a status batch's messages by wamid, a campaign round's recipients by
 -- id), from one array per column. Declared as one row, so the planner looks each row's key up in its
--- unique index, whatever the table's statistics say, rather than reading the table once for the batch or,
--- with statistics from when the table was empty, once per row.
+-- unique index, whatever the table's statistics say (with statistics from when the table was empty, a join
+-- with the arrays themselves read the table once per row).
 CREATE FUNCTION message_progress_rows(wamids text[], sent timestamptz[], delivered timestamptz[], seen timestamptz[], statuses text[], ranks integer[], categories text[], types text[])
     RETURNS TABLE (wamid text, sent_at timestamptz, delivered_at timestamptz, read_at timestamptz, status text, rank integer, pricing_category text, pricing_type text)
     LANGUAGE sql ROWS 1 AS $$ SELECT * FROM unnest(wamids, sent, delivered, seen, statuses, ranks, categories, types) $$;
