@@ -22,10 +22,6 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     /// <summary>Our sends whose wamid is not stored yet, by our id, for statuses that overtook the sender's commit.</summary>
     private readonly Dictionary<Guid, Message> awaitingWamid = [];
     private readonly Dictionary<Guid, OutboxEntry> outboxByMessage = [];
-
-    /// <summary>The ids of <see cref="awaitingWamid"/> as read, before statuses took them out.</summary>
-    private readonly List<Guid> awaitingIds = [];
-
     private readonly Dictionary<string, Contact> contactsByWaId = [];
     private readonly Dictionary<string, Contact> contactsByUserId = [];
     private readonly Dictionary<string, Contact> contactsByPhone = [];
@@ -33,9 +29,8 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     private readonly List<Contact> createdContacts = [];
     private readonly List<(Guid CampaignId, Guid ContactId, DateTime At)> campaignReplies = [];
 
-    /// <summary>Whether a status of this batch stored an awaiting send's wamid, and whether their outbox rows are locked.</summary>
-    private bool reconciled;
-    private bool reconciledLocked;
+    /// <summary>Whether the outbox rows of <see cref="outboxByMessage"/> are locked (<see cref="LockOutboxOnceAsync"/>).</summary>
+    private bool outboxLocked;
 
     /// <summary>Applies the items in order; all of them belong to the numbers' one workspace, or are unrouted (no number).</summary>
     public async Task ApplyAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)
@@ -89,7 +84,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
 
         // New contacts' random customer IDs are checked against the workspace's before they are written.
         await CustomerIds.EnsureUniqueAsync(db, createdContacts, cancellationToken);
-        await LockReconciledAsync(cancellationToken);
+        await LockOutboxOnceAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         foreach (var (campaignId, contactId, at) in campaignReplies.Distinct())
         {
@@ -106,8 +101,9 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     /// written. <see cref="StatusLattice"/> folds each message's statuses, in arrival order, onto a blank copy,
     /// and the copies are merged into the stored rows, each found by its wamid, as the lattice would (one
     /// statement per message on SQLite, one for all of them on PostgreSQL): a step's first time is kept, the
-    /// status only moves up and never leaves "failed", and pricing takes the latest word. A wamid no row has (a status that came before its send's record, or someone else's)
-    /// changes nothing, and its statuses go the long way with the other items.
+    /// status only moves up and never leaves "failed", and pricing takes the latest word. A wamid no row has
+    /// (a status that came before its send's record, or someone else's) changes nothing, and its statuses go
+    /// the long way with the other items.
     /// </summary>
     private async Task<HashSet<StatusItem>> WriteProgressAsync(IReadOnlyList<(WhatsAppNumber? Number, WebhookItem Item)> items, CancellationToken cancellationToken)
     {
@@ -218,7 +214,6 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             foreach (var message in await db.Messages.Where(m => callbacks.Contains(m.Id) && m.Direction == MessageDirection.Outbound && m.ProviderMessageId == null).ToListAsync(cancellationToken))
             {
                 awaitingWamid[message.Id] = message;
-                awaitingIds.Add(message.Id);
             }
 
             foreach (var entry in await db.Outbox.Where(o => callbacks.Contains(o.MessageId)).ToListAsync(cancellationToken))
@@ -472,7 +467,6 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
             message = awaitingWamid.Remove(ourId, out var awaiting) ? awaiting : null;
             if (message is not null)
             {
-                reconciled = true;
                 message.ProviderMessageId = wamid;
                 messagesByWamid[wamid] = message;
                 if (message.Status == MessageStatus.Failed && message.ErrorTitle == OutboxDispatcher.OutcomeUnknown)
@@ -492,7 +486,7 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
         if (message is null)
         {
             db.PendingStatuses.Add(new PendingStatus { ProviderMessageId = wamid, Payload = status.GetRawText(), ReceivedAt = clock.GetUtcNow().UtcDateTime });
-            await LockReconciledAsync(cancellationToken);
+            await LockOutboxOnceAsync(cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
 
             // The sender may have stored the wamid meanwhile; see whether the backlog can be applied now.
@@ -514,20 +508,16 @@ public sealed class WebhookRecorder(ParleyDb db, WorkspaceContext workspace, Con
     }
 
     /// <summary>
-    /// On PostgreSQL, once a send has been reconciled by its callback id, locks the outbox rows of all the sends
-    /// this batch may reconcile, in one statement by ascending id, before any of their messages or rows is
-    /// written. The sender storing those sends' wamids right now locks the same rows in the same order before it
-    /// writes either table (<c>OutboxSender.AcceptedSql</c>), so the two never wait for each other in a circle;
-    /// and taken just before the writes, the lock keeps a sender waiting only for this commit, not for the
-    /// whole batch.
+    /// Locks the outbox rows of the sends this batch may reconcile by their callback id, once, just before
+    /// anything is written (<see cref="OutboxSender.LockOutboxAsync"/>): taken then, not as the batch is
+    /// read, the lock keeps a sender that is storing those sends' wamids waiting only for this commit.
     /// </summary>
-    private async Task LockReconciledAsync(CancellationToken cancellationToken)
+    private async Task LockOutboxOnceAsync(CancellationToken cancellationToken)
     {
-        if (!reconciledLocked && reconciled && db.Database.IsNpgsql())
+        if (!outboxLocked && outboxByMessage.Count > 0)
         {
-            var ids = awaitingIds.Order().ToArray();
-            await db.Database.ExecuteSqlAsync($"SELECT NULL FROM outbox WHERE message_id = ANY({ids}) ORDER BY message_id FOR UPDATE", cancellationToken);
-            reconciledLocked = true;
+            await OutboxSender.LockOutboxAsync(db, outboxByMessage.Keys, cancellationToken);
+            outboxLocked = true;
         }
     }
 

@@ -19,7 +19,7 @@ public static partial class WhatsAppEndpoints
     public static WebApplication MapWhatsAppEndpoints(this WebApplication app)
     {
         // Meta is the only caller; the webhook is not part of the documented API.
-        var webhook = app.MapGroup(WebhookPath).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        var webhook = app.MapGroup(WebhookPath).AllowAnonymous().ExcludeFromDescription();
         webhook.MapGet("/", Verify);
         return app;
     }
