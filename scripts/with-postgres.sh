@@ -6,8 +6,9 @@
 # The command sees PARLEY_TEST_POSTGRES="Host=127.0.0.1;Port=<port>;Username=postgres;Database=postgres".
 # The cluster lives in a temp directory (data, unix socket, log), listens on 127.0.0.1 only, on the
 # first free port from 55432 (PARLEY_PG_PORT to start elsewhere), with trust authentication and
-# fsync off. It is stopped and deleted when the command ends, fails or is interrupted; clusters left
-# behind by a run that was killed outright are removed by the next run. As root, the server runs as
+# fsync off (PARLEY_PG_DURABLE=1 keeps PostgreSQL's durable defaults, for benchmarks). It is stopped
+# and deleted when the command ends, fails or is interrupted; clusters left behind by a run that was
+# killed outright are removed by the next run. As root, the server runs as
 # the postgres OS user (initdb refuses root). Needs Debian's postgresql package (./test.sh installs it).
 set -euo pipefail
 
@@ -76,13 +77,16 @@ if ! as_pg "$dir" "$pg_bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 -
 fi
 
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Tests need no durability; a benchmark of what Parley acknowledges only after a commit does.
+durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[[ ${PARLEY_PG_DURABLE:-0} == 1 ]] && durability=
 first=${PARLEY_PG_PORT:-55432}
 port=""
 for ((candidate = first; candidate < first + 100; candidate++)); do
     in_use "$candidate" && continue
     log="$dir/server-$candidate.log"
     if as_pg "$dir" "$pg_bin/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 -s start -o \
-        "-p $candidate -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        "-p $candidate -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
         >/dev/null 2>&1; then
         port=$candidate
         break

@@ -15,7 +15,14 @@ internal sealed class BareEndpoint(WebApplication app, string url) : IAsyncDispo
     public static async Task<BareEndpoint> StartAsync()
     {
         var port = FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
+        // Its content root is the build output, and its configuration is not reloaded: the default (the working
+        // directory, watched with its subdirectories) had this process read an event for every write Parley's
+        // database made under the same temporary directory, on the load generator's cores.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();

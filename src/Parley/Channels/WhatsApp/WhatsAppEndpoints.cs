@@ -27,11 +27,21 @@ public static partial class WhatsAppEndpoints
     /// <summary>
     /// Meta's deliveries (POST) are answered at the head of the pipeline: a request that only needs its
     /// signature checked and its body stored goes through no forwarded headers, status code pages, security
-    /// headers, static files, routing, authentication, localisation or workspace lookup.
+    /// headers, static files, routing, authentication, localisation or workspace lookup, and opens no
+    /// scope of services: what it needs is resolved once, here.
     /// </summary>
     public static WebApplication UseWhatsAppWebhookIntake(this WebApplication app)
     {
-        app.MapWhen(IsDelivery, intake => intake.Run(async context => await (await ReceiveAsync(context)).ExecuteAsync(context)));
+        var intake = app.Services.GetRequiredService<WebhookIntake>();
+        var options = app.Services.GetRequiredService<IOptions<WhatsAppOptions>>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WhatsAppEndpoints));
+        app.MapWhen(IsDelivery, branch => branch.Run(async context =>
+        {
+            if (await ReceiveAsync(context, intake, options.Value.AppSecret, logger) is { } problem)
+            {
+                await problem.ExecuteAsync(context);
+            }
+        }));
         return app;
     }
 
@@ -63,9 +73,9 @@ public static partial class WhatsAppEndpoints
             : TypedResults.Problem("hub.verify_token does not match WhatsApp:VerifyToken.", statusCode: StatusCodes.Status403Forbidden);
     }
 
-    private static async Task<IResult> ReceiveAsync(HttpContext context)
+    /// <summary>Stores a signed delivery; returns the problem to answer, or null when it is stored (200).</summary>
+    private static async Task<IResult?> ReceiveAsync(HttpContext context, WebhookIntake intake, string? secret, ILogger logger)
     {
-        var services = context.RequestServices;
         var ct = context.RequestAborted;
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
@@ -85,7 +95,6 @@ public static partial class WhatsAppEndpoints
             return TypedResults.Problem("The webhook body is larger than 4 MB.", statusCode: StatusCodes.Status413PayloadTooLarge);
         }
 
-        var secret = services.GetRequiredService<IOptions<WhatsAppOptions>>().Value.AppSecret;
         if (string.IsNullOrEmpty(secret) || !WebhookSignature.IsValid(body, context.Request.Headers["X-Hub-Signature-256"], secret))
         {
             return TypedResults.Problem("X-Hub-Signature-256 is missing or does not match the body.", statusCode: StatusCodes.Status401Unauthorized);
@@ -93,15 +102,15 @@ public static partial class WhatsAppEndpoints
 
         try
         {
-            await services.GetRequiredService<WebhookIntake>().StoreAsync(body, ct);
+            await intake.StoreAsync(body, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogNotStored(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WhatsAppEndpoints)), e);
+            LogNotStored(logger, e);
             return TypedResults.Problem("The delivery could not be stored; please retry.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        return TypedResults.Ok();
+        return null;
     }
 
     private static async Task<IResult> ConnectAsync(ConnectWhatsAppNumber request, WhatsAppNumbers service, CancellationToken ct)
