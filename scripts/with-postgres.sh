@@ -8,8 +8,8 @@
 # first free port from 55432 (PARLEY_PG_PORT to start elsewhere), with trust authentication and
 # fsync off (PARLEY_PG_DURABLE=1 keeps PostgreSQL's durable defaults, for benchmarks). It is stopped
 # and deleted when the command ends, fails or is interrupted; clusters left behind by a run that was
-# killed outright are removed by the next run. As root, the server runs as
-# the postgres OS user (initdb refuses root). Needs Debian's postgresql package (./test.sh installs it).
+# killed outright are removed by the next run. As root, the server runs as the postgres OS user (initdb
+# refuses root). Needs Debian's postgresql package (./test.sh installs it).
 set -euo pipefail
 
 if (($# == 0)); then
