@@ -48,6 +48,7 @@ public sealed class WebhookIntakeTests(ParleyAppFixture fixture) : IClassFixture
         var response = await App.Api(null).SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("X-Hub-Signature-256 is missing or does not match the body.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(before, await App.WithDbAsync(db => db.WebhookDeliveries.CountAsync()));
     }
 
