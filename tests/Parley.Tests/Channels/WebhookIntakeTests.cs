@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Parley.Channels.WhatsApp;
 using Parley.Tests.Infrastructure;
@@ -114,6 +115,47 @@ public sealed class WebhookIntakeTests(ParleyAppFixture fixture) : IClassFixture
         Assert.Equal(("inbound", "text", "received"), (message.GetProperty("direction").GetString(), message.GetProperty("type").GetString(), message.GetProperty("status").GetString()));
         Assert.Equal("Wann habt ihr offen?", message.GetProperty("content").GetProperty("body").GetString());
         Assert.Equal("wamid.T1" + phoneNumberId, message.GetProperty("providerMessageId").GetString());
+    }
+
+    [Fact]
+    public async Task AConversationWhoseItemsFail_IsRetriedAndSetAside_WhileTheOtherConversationsOfItsBatchAreApplied()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var phoneNumberId = "5" + Random.Shared.NextInt64(1_000_000_000);
+        await App.ConnectNumberAsync(workspace, phoneNumberId);
+        var poison = "Gift" + Guid.NewGuid().ToString("N")[..8];
+        var at = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000);
+
+        // The database refuses to store one customer's message, as a broken disk page or a bug would.
+        await App.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(TestDatabase.IsPostgres
+            ? $"CREATE FUNCTION refuse_{poison}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.content LIKE '%{poison}%' THEN RAISE EXCEPTION 'refused {poison}'; END IF; RETURN NEW; END $$; "
+                + $"CREATE TRIGGER refuse_{poison} BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_{poison}();"
+            : $"CREATE TRIGGER refuse_{poison} BEFORE INSERT ON messages WHEN NEW.content LIKE '%{poison}%' BEGIN SELECT RAISE(ABORT, 'refused {poison}'); END;"));
+        // One delivery with two customers' messages (two conversations), and another delivery beside it.
+        var both = JsonNode.Parse(WhatsAppTestExtensions.InboundText(phoneNumberId, "491705550001", $"wamid.good{poison}", "Hallo", at))!;
+        var poisoned = JsonNode.Parse(WhatsAppTestExtensions.InboundText(phoneNumberId, "491705550002", $"wamid.bad{poison}", poison, at))!;
+        both["entry"]!.AsArray().Add(poisoned["entry"]![0]!.DeepClone());
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await App.PostWebhookAsync(both.ToJsonString())).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await App.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "491705550003", $"wamid.other{poison}", "Guten Tag", at))).StatusCode);
+            await App.WaitForWebhooksAsync();
+        }
+        finally
+        {
+            await App.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(TestDatabase.IsPostgres
+                ? $"DROP TRIGGER refuse_{poison} ON messages; DROP FUNCTION refuse_{poison}();"
+                : $"DROP TRIGGER refuse_{poison};"));
+        }
+
+        var stored = await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().Where(m => m.ProviderMessageId!.EndsWith(poison)).Select(m => m.ProviderMessageId).ToListAsync());
+        Assert.Equal([$"wamid.good{poison}", $"wamid.other{poison}"], stored.Order()); // each once, though the first was applied with every retry
+        var deliveries = await App.WithDbAsync(db => db.WebhookDeliveries.OrderByDescending(d => d.Id).Take(2).ToListAsync());
+        var dead = Assert.Single(deliveries, d => d.DeadAt is not null);
+        Assert.Equal(WebhookProcessor.MaxAttempts, dead.Attempts);
+        Assert.Contains($"refused {poison}", dead.LastError, StringComparison.Ordinal);
+        Assert.Equal(both.ToJsonString(), Encoding.UTF8.GetString(dead.Body));
+        Assert.NotNull(Assert.Single(deliveries, d => d.DeadAt is null).ProcessedAt);
     }
 
     [Fact]

@@ -147,19 +147,41 @@ public sealed partial class WebhookProcessor(
         }
 
         // Items commit together, not one fsync each: the whole batch is one transaction (its reads are a
-        // few set-based queries). Only if that fails is it retried partition by partition, to isolate the
-        // culprit — side by side on PostgreSQL, one after the other on SQLite's single writer.
+        // few set-based queries), which also marks the deliveries processed. Only if that fails is it
+        // retried partition by partition, to isolate the culprit — side by side on PostgreSQL, one after
+        // the other on SQLite's single writer — and the deliveries are marked by the commit below.
         var failed = new ConcurrentDictionary<long, string>();
         var partitions = work.GroupBy(w => w.Item.PartitionKey).Select(p => p.ToList()).ToList();
-        if (partitions.Count > 1 && await TryApplyAsync(partitions, cancellationToken) is null)
+        var understood = deliveries.Where(d => d.DeadAt is null).ToList();
+        if (partitions.Count > 0)
         {
-            partitions.Clear();
+            var error = await TryApplyAsync(partitions, [.. understood.Select(d => d.Id)], now, cancellationToken);
+            if (error is null)
+            {
+                foreach (var delivery in understood)
+                {
+                    db.Entry(delivery).State = EntityState.Detached; // marked processed by that transaction
+                }
+
+                understood.Clear();
+                partitions.Clear();
+            }
+            else if (partitions.Count == 1)
+            {
+                // Retrying it alone would be the same transaction again.
+                foreach (var (delivery, _) in partitions[0])
+                {
+                    failed.TryAdd(delivery.Id, error);
+                }
+
+                partitions.Clear();
+            }
         }
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.IsPostgres ? 4 : 1, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(partitions, parallel, async (partition, ct) =>
         {
-            if (await TryApplyAsync([partition], ct) is { } error)
+            if (await TryApplyAsync([partition], [], now, ct) is { } error)
             {
                 // Nothing of this conversation was kept; all of it is retried, in order, with its deliveries.
                 foreach (var (delivery, _) in partition)
@@ -169,7 +191,7 @@ public sealed partial class WebhookProcessor(
             }
         });
 
-        foreach (var delivery in deliveries.Where(d => d.DeadAt is null))
+        foreach (var delivery in understood)
         {
             if (failed.TryGetValue(delivery.Id, out var error))
             {
@@ -203,8 +225,12 @@ public sealed partial class WebhookProcessor(
         return (deliveries.Count, failed.Count, work.Any(w => w.Item is InboundMessageItem));
     }
 
-    /// <summary>Applies the partitions in order in one transaction; returns the error if it was rolled back.</summary>
-    private async Task<string?> TryApplyAsync(List<List<(WebhookDelivery Delivery, WebhookItem Item)>> partitions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the partitions in order in one transaction that also marks the <paramref name="processed"/>
+    /// deliveries; returns the error if it was rolled back.
+    /// </summary>
+    private async Task<string?> TryApplyAsync(
+        List<List<(WebhookDelivery Delivery, WebhookItem Item)>> partitions, List<long> processed, DateTime now, CancellationToken cancellationToken)
     {
         try
         {
@@ -234,6 +260,11 @@ public sealed partial class WebhookProcessor(
                 replies |= workspaceScope.ServiceProvider.GetRequiredService<Parley.Consent.ConsentSignals>().QueuedReplies;
             }
 
+            if (processed.Count > 0)
+            {
+                await db.WebhookDeliveries.Where(d => processed.Contains(d.Id)).ExecuteUpdateAsync(s => s.SetProperty(d => d.ProcessedAt, now), cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
             if (replies)
             {
@@ -253,7 +284,8 @@ public sealed partial class WebhookProcessor(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogItemFailed(logger, e, partitions[0][0].Delivery.Id);
-            return $"{e.GetType().Name}: {e.Message}";
+            var cause = e.GetBaseException(); // the database's own words, not "see the inner exception"
+            return $"{cause.GetType().Name}: {cause.Message}";
         }
     }
 
