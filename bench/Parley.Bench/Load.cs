@@ -5,8 +5,16 @@ using Parley.Channels.WhatsApp;
 
 namespace Parley.Bench;
 
-internal sealed record LoadResult(long Requests, long Failures, double Rate, double P50, double P99)
+internal sealed record LoadResult(long Requests, long Failures, double Rate, double[] Latencies)
 {
+    public double P50 => Load.Percentile(Latencies, 0.50);
+
+    public double P99 => Load.Percentile(Latencies, 0.99);
+
+    /// <summary>Runs of equal length as one: their mean rate, the percentiles of all their requests.</summary>
+    public static LoadResult Combine(IReadOnlyList<LoadResult> runs) =>
+        new(runs.Sum(r => r.Requests), runs.Sum(r => r.Failures), runs.Average(r => r.Rate), [.. runs.SelectMany(r => r.Latencies).Order()]);
+
     public override string ToString() =>
         $"{Rate,9:N0} req/s   p50 {P50,6:N1} ms   p99 {P99,6:N1} ms   ({Requests:N0} ok, {Failures:N0} failed)";
 }
@@ -76,7 +84,7 @@ internal sealed class Load(string url, Func<long, (string Wamid, byte[] Body)> p
         }));
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new LoadResult(all.Length, failures, all.Length / stop.Elapsed.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99));
+        return new LoadResult(all.Length, failures, all.Length / stop.Elapsed.TotalSeconds, all);
     }
 
     public static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
