@@ -14,6 +14,14 @@ internal static class Program
         var scenario = args.Length > 0 ? args[0] : "intake";
         var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 0;
         var postgres = args.Length > 2 ? args[2] : null;
+        if (scenario == BareEndpoint.Scenario)
+        {
+            // The intake benchmark's baseline, started by it as its own process (the argument is its port).
+            await using var app = await BareEndpoint.StartAppAsync(seconds);
+            await app.WaitForShutdownAsync();
+            return 0;
+        }
+
         Console.WriteLine($"{scenario} benchmark on {Environment.ProcessorCount} cores, {(postgres is null ? "SQLite" : "PostgreSQL")}, {TimeProvider.System.GetLocalNow():yyyy-MM-dd HH:mm}");
         switch (scenario)
         {

@@ -7,17 +7,62 @@ using Npgsql;
 
 namespace Parley.Bench;
 
-/// <summary>The baseline: Kestrel reading the body and answering 200, nothing else.</summary>
-internal sealed class BareEndpoint(WebApplication app, string url) : IAsyncDisposable
+/// <summary>
+/// The baseline: Kestrel reading the body and answering 200, nothing else — as its own process, as Parley
+/// is one, so that both answer the load generator across a process boundary with a thread pool of their
+/// own. <c>BENCH_BARE=in-process</c> runs it inside the benchmark's process instead, where it shares the
+/// load generator's thread pool (how it ran until 2026-12-07).
+/// </summary>
+internal sealed class BareEndpoint(string url, WebApplication? app, Process? process) : IAsyncDisposable
 {
+    public const string Scenario = "bare-endpoint";
+
     public string Url { get; } = url;
 
     public static async Task<BareEndpoint> StartAsync()
     {
         var port = FreePort();
+        var url = $"http://127.0.0.1:{port}/";
+        if (Environment.GetEnvironmentVariable("BENCH_BARE") == "in-process")
+        {
+            return new BareEndpoint(url, await StartAppAsync(port), null);
+        }
+
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        foreach (var arg in (string[])[typeof(BareEndpoint).Assembly.Location, Scenario, port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        using var client = new HttpClient();
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await client.PostAsync(url, new ByteArrayContent([]))).IsSuccessStatusCode)
+                {
+                    return new BareEndpoint(url, null, process);
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        process.Kill();
+        throw new InvalidOperationException("The bare endpoint did not start.");
+    }
+
+    /// <summary>The endpoint itself.</summary>
+    public static async Task<WebApplication> StartAppAsync(int port)
+    {
         // Its content root is the build output, and its configuration is not reloaded: the default (the working
         // directory, watched with its subdirectories) had this process read an event for every write Parley's
-        // database made under the same temporary directory, on the load generator's cores.
+        // database made under the same temporary directory.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
@@ -33,10 +78,23 @@ internal sealed class BareEndpoint(WebApplication app, string url) : IAsyncDispo
             return Results.Ok();
         });
         await app.StartAsync();
-        return new BareEndpoint(app, $"http://127.0.0.1:{port}/");
+        return app;
     }
 
-    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+
+        if (process is not null)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
 
     public static int FreePort()
     {
