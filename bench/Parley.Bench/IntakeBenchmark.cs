@@ -37,11 +37,7 @@ internal static class IntakeBenchmark
         for (var i = 1; i <= Rounds; i++)
         {
             var intake = await load.RunAsync(round, Concurrency);
-            await using (var db = await parley.OpenDatabaseAsync())
-            {
-                backlog += await ParleyServer.CountAsync(db, "SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND dead_at IS NULL");
-            }
-
+            backlog += await parley.PendingWebhooksAsync();
             draining += await parley.DrainWebhooksAsync(TimeSpan.FromMinutes(10));
             var after = await bareLoad.RunAsync(round, Concurrency);
             var ratio = intake.Rate / ((bareRounds[^1].Rate + after.Rate) / 2);

@@ -254,12 +254,30 @@ internal sealed class ParleyServer : IDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Stored webhook deliveries not yet processed: on SQLite also those still in the intake file.</summary>
+    public async Task<long> PendingWebhooksAsync()
+    {
+        await using var db = await OpenDatabaseAsync();
+        const string pending = "SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND dead_at IS NULL";
+        if (postgres is not null)
+        {
+            return await CountAsync(db, pending);
+        }
+
+        var intake = Path.Combine(data.FullName, "parley-intake.db").Replace("'", "''", StringComparison.Ordinal);
+        if (await CountAsync(db, "SELECT count(*) FROM pragma_database_list WHERE name = 'intake'") == 0) // pooled: may be attached already
+        {
+            await CountAsync(db, $"ATTACH DATABASE '{intake}' AS intake; SELECT 0");
+        }
+
+        return await CountAsync(db, $"SELECT ({pending}) + (SELECT count(*) FROM intake.deliveries WHERE id > (SELECT coalesce(max(id), 0) FROM main.webhook_deliveries))");
+    }
+
     /// <summary>Waits until every stored webhook delivery is processed; returns how long that took.</summary>
     public async Task<TimeSpan> DrainWebhooksAsync(TimeSpan limit)
     {
-        await using var db = await OpenDatabaseAsync();
         var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < limit && await CountAsync(db, "SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND dead_at IS NULL") > 0)
+        while (watch.Elapsed < limit && await PendingWebhooksAsync() > 0)
         {
             await Task.Delay(50);
         }

@@ -231,7 +231,8 @@ public sealed class CrashTests(ITestOutputHelper log)
                 var storedInbound = db.Query("SELECT provider_message_id FROM messages WHERE direction = 'Inbound'", r => r.GetString(0)).ToHashSet();
                 var missing = wamids.Count(w => !storedInbound.Contains(w));
                 var outboxOpen = db.Scalar("SELECT count(*) FROM outbox WHERE state IN ('Pending', 'InFlight')");
-                var deliveriesOpen = db.Scalar("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND dead_at IS NULL");
+                var deliveriesOpen = db.Scalar("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND dead_at IS NULL")
+                    + db.Scalar("SELECT count(*) FROM intake.deliveries WHERE id > (SELECT coalesce(max(id), 0) FROM main.webhook_deliveries)");
                 var notFinal = db.Scalar("SELECT count(*) FROM messages WHERE direction = 'Outbound' AND status NOT IN ('Delivered', 'Read', 'Failed')");
                 unsettled = $"{missing} inbound not stored, {outboxOpen} outbox rows pending or in flight, {deliveriesOpen} webhook deliveries unprocessed, {notFinal} sends neither delivered nor failed";
                 if (missing + outboxOpen + deliveriesOpen + notFinal == 0)

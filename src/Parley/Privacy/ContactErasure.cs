@@ -25,13 +25,16 @@ namespace Parley.Privacy;
 /// truncated afterwards, so the text is not left in the files.
 /// </summary>
 public sealed partial class ContactErasure(
-    ParleyDb db, WriteGate gate, MediaStore store, Objections objections, AuditLog audit, DatabaseSettings settings, TimeProvider clock,
-    ILogger<ContactErasure> logger)
+    ParleyDb db, WriteGate gate, MediaStore store, Objections objections, AuditLog audit, DatabaseSettings settings, WebhookIntake intake,
+    TimeProvider clock, ILogger<ContactErasure> logger)
 {
     private const int ScanBatch = 500;
 
     public async Task<OperationError?> EraseAsync(Guid id, CancellationToken cancellationToken)
     {
+        // First the intake file gives up what it holds of processed deliveries (SQLite): once their rows in
+        // webhook_deliveries are deleted below, nothing may be left there to be read and applied again.
+        await intake.PurgeAsync(cancellationToken);
         List<MediaFile> files;
         using (await gate.EnterAsync(cancellationToken))
         {

@@ -83,6 +83,14 @@ public sealed class KillableParley : IAsyncDisposable
         using var busy = connection.CreateCommand();
         busy.CommandText = "PRAGMA busy_timeout = 10000";
         busy.ExecuteNonQuery();
+        var intake = Path.Combine(DataDirectory, "parley-intake.db");
+        if (File.Exists(intake))
+        {
+            // Acknowledged deliveries wait here until the processor moves them into webhook_deliveries.
+            busy.CommandText = $"ATTACH DATABASE '{intake.Replace("'", "''", StringComparison.Ordinal)}' AS intake";
+            busy.ExecuteNonQuery();
+        }
+
         return connection;
     }
 

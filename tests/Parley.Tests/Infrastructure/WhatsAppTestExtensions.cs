@@ -65,7 +65,9 @@ public static class WhatsAppTestExtensions
             await using (var scope = app.Services.CreateAsyncScope())
             {
                 var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
-                if (!await db.WebhookDeliveries.AnyAsync(d => d.ProcessedAt == null && d.DeadAt == null))
+                var file = scope.ServiceProvider.GetRequiredService<IntakeFile>();
+                if (!await db.WebhookDeliveries.AnyAsync(d => d.ProcessedAt == null && d.DeadAt == null)
+                    && (!file.IsUsed || await file.CountAfterAsync(await db.WebhookDeliveries.MaxAsync(d => (long?)d.Id) ?? 0, default) == 0))
                 {
                     return;
                 }

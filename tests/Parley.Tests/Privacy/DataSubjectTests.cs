@@ -111,7 +111,7 @@ public sealed class DataSubjectTests
         }
         else
         {
-            foreach (var path in Directory.EnumerateFiles(app.Database.DataDirectory, "parley.db*"))
+            foreach (var path in Directory.EnumerateFiles(app.Database.DataDirectory, "parley*.db*"))
             {
                 await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
                 using var bytes = new MemoryStream();

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Parley.Data;
 using Parley.Hosting;
 
@@ -8,10 +9,12 @@ namespace Parley.Channels.WhatsApp;
 
 /// <summary>
 /// Writes webhook deliveries durably with group commit: requests that arrive together share one
-/// transaction (one fsync), and each request is answered only after the commit that holds it. The
-/// table is the truth; <see cref="WebhookBell"/> only wakes the processor.
+/// transaction (one fsync), and each request is answered only after the commit that holds it. On
+/// PostgreSQL they go to <c>webhook_deliveries</c>; on SQLite to the <see cref="IntakeFile"/>, which
+/// this service alone writes (and empties of what the processor moved). What is stored is the truth;
+/// <see cref="WebhookBell"/> only wakes the processor.
 /// </summary>
-public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate gate, TimeProvider clock, WebhookBell bell, ILogger<WebhookIntake> logger) : BackgroundService
+public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile file, TimeProvider clock, WebhookBell bell, ILogger<WebhookIntake> logger) : BackgroundService
 {
     private const int MaxBatch = 512;
 
@@ -29,7 +32,17 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
 
     private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(20_000) { SingleReader = true });
 
-    private sealed record Pending(byte[] Body, TaskCompletionSource Stored);
+    /// <summary>A request to store <see cref="Body"/>; or, without one, to delete what was moved (<see cref="Truncate"/>: and empty the log).</summary>
+    private sealed record Pending(byte[]? Body, TaskCompletionSource Stored, bool Truncate = false);
+
+    /// <summary>Queued when the processor moved deliveries, so that an idle intake deletes them too.</summary>
+    private static readonly Pending Prune = new(null, new TaskCompletionSource());
+
+    private SqliteConnection? intakeFile;
+    private SqliteCommand? insert;
+    private SqliteCommand? delete;
+    private long nextId;
+    private long pruned;
 
     /// <summary>Whether the intake stored more than <see cref="SaturatedRate"/> deliveries a second in its last 100 ms.</summary>
     public bool IsSaturated => saturated && Stopwatch.GetElapsedTime(Interlocked.Read(ref windowStart)) < 2 * RateWindow;
@@ -42,9 +55,48 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
         await pending.Stored.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Called by the processor once deliveries up to <paramref name="id"/> are durably in the main file:
+    /// the intake deletes them from its own with its next write.
+    /// </summary>
+    public void Moved(long id)
+    {
+        if (file.MarkMoved(id))
+        {
+            queue.Writer.TryWrite(Prune); // a full queue is written soon anyway
+        }
+    }
+
+    /// <summary>
+    /// Deletes from the intake file every delivery already moved into the main file and empties its log, so
+    /// that no erased person's bytes are left there (SQLite; deliveries not yet processed stay).
+    /// </summary>
+    public async Task PurgeAsync(CancellationToken cancellationToken)
+    {
+        if (file.IsUsed)
+        {
+            var purge = new Pending(null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Truncate: true);
+            await queue.Writer.WriteAsync(purge, cancellationToken);
+            await purge.Stored.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    public override void Dispose()
+    {
+        insert?.Dispose();
+        delete?.Dispose();
+        intakeFile?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Pending>(MaxBatch);
+        if (file.IsUsed)
+        {
+            await OpenIntakeFileAsync(stoppingToken);
+        }
+
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
@@ -55,7 +107,7 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
                 }
 
                 await WriteBatchAsync(batch);
-                MeasureRate(batch.Count);
+                MeasureRate(batch.Count(p => p.Body is not null));
                 batch.Clear();
             }
         }
@@ -87,39 +139,60 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
         }
     }
 
+    /// <summary>
+    /// Opens the intake file for good and continues its ids after the highest one either file holds; what
+    /// the main file already holds is deleted with the first write.
+    /// </summary>
+    private async Task OpenIntakeFileAsync(CancellationToken cancellationToken)
+    {
+        long inMain;
+        await using (var main = await settings.OpenPooledAsync(cancellationToken))
+        await using (var max = main.CreateCommand())
+        {
+            max.CommandText = "SELECT coalesce(max(id), 0) FROM webhook_deliveries";
+            inMain = Convert.ToInt64(await max.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        intakeFile = await file.OpenAsync(pooled: false, cancellationToken);
+        await using (var max = intakeFile.CreateCommand())
+        {
+            max.CommandText = "SELECT coalesce(max(id), 0) FROM deliveries";
+            nextId = Math.Max(inMain, (long)(await max.ExecuteScalarAsync(cancellationToken))!) + 1;
+        }
+
+        file.MarkMoved(inMain);
+        insert = intakeFile.CreateCommand();
+        insert.CommandText = "INSERT INTO deliveries (id, received_at, body) VALUES ($id, $at, $body)";
+        insert.Parameters.Add("$id", SqliteType.Integer);
+        insert.Parameters.Add("$at", SqliteType.Integer);
+        insert.Parameters.Add("$body", SqliteType.Blob);
+        delete = intakeFile.CreateCommand();
+        delete.CommandText = "DELETE FROM deliveries WHERE id <= $moved";
+        delete.Parameters.Add("$moved", SqliteType.Integer);
+    }
+
     private async Task WriteBatchAsync(List<Pending> batch)
     {
         try
         {
             // Not cancellable: a batch that started is committed or failed, never half-written.
-            using var lease = await gate.EnterAsync(CancellationToken.None);
-            await using var connection = await settings.OpenPooledAsync(CancellationToken.None);
-            await using var command = connection.CreateCommand();
-            Parameter(command, "@at", clock.GetUtcNow().UtcDateTime);
-            if (settings.IsPostgres)
+            if (file.IsUsed)
             {
+                await WriteIntakeFileAsync(batch);
+            }
+            else
+            {
+                await using var connection = await settings.OpenPooledAsync(CancellationToken.None);
+                await using var command = connection.CreateCommand();
+                Parameter(command, "@at", clock.GetUtcNow().UtcDateTime);
+
                 // One round trip for the whole batch: on PostgreSQL the round trips, not the commit, cost.
                 // The statements of one command run in one implicit transaction, committed at its end; the
                 // node that processes webhooks may be another one and hears of the batch at that commit.
                 command.CommandText = "INSERT INTO webhook_deliveries (received_at, body, attempts) SELECT @at, b.body, 0 FROM unnest(@bodies) WITH ORDINALITY AS b(body, n) ORDER BY b.n; "
                     + NodeSignal.Notify(WebhookProcessor.Channel);
-                Parameter(command, "@bodies", batch.Select(p => p.Body).ToArray());
+                Parameter(command, "@bodies", batch.Select(p => p.Body!).ToArray());
                 await command.ExecuteNonQueryAsync(CancellationToken.None);
-            }
-            else
-            {
-                // SQLite has no round trips: one prepared statement, run per row.
-                await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
-                command.Transaction = transaction;
-                command.CommandText = "INSERT INTO webhook_deliveries (received_at, body, attempts) VALUES (@at, @body, 0)";
-                var body = Parameter(command, "@body", Array.Empty<byte>());
-                foreach (var pending in batch)
-                {
-                    body.Value = pending.Body;
-                    await command.ExecuteNonQueryAsync(CancellationToken.None);
-                }
-
-                await transaction.CommitAsync(CancellationToken.None);
             }
 
             foreach (var pending in batch)
@@ -136,6 +209,48 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, WriteGate g
             {
                 pending.Stored.TrySetException(e);
             }
+        }
+    }
+
+    /// <summary>SQLite has no round trips: one prepared statement, run per row, in one transaction that also deletes what was moved.</summary>
+    private async Task WriteIntakeFileAsync(List<Pending> batch)
+    {
+        var firstId = nextId;
+        var moved = file.Moved;
+        try
+        {
+            await using var transaction = (SqliteTransaction)await intakeFile!.BeginTransactionAsync(CancellationToken.None);
+            if (moved > pruned)
+            {
+                delete!.Transaction = transaction;
+                delete.Parameters[0].Value = moved;
+                await delete.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+
+            insert!.Transaction = transaction;
+            insert.Parameters[1].Value = clock.GetUtcNow().UtcTicks;
+            foreach (var pending in batch.Where(p => p.Body is not null))
+            {
+                insert.Parameters[0].Value = nextId++;
+                insert.Parameters[2].Value = pending.Body;
+                await insert.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+            pruned = Math.Max(pruned, moved);
+        }
+        catch
+        {
+            nextId = firstId;
+            throw;
+        }
+
+        if ((pruned == nextId - 1 && queue.Reader.Count == 0) || batch.Any(p => p.Truncate))
+        {
+            // Empty and idle: the log, which still holds the deleted bodies, starts over.
+            await using var checkpoint = intakeFile.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            await checkpoint.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
 

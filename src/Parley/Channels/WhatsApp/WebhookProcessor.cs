@@ -13,7 +13,7 @@ namespace Parley.Channels.WhatsApp;
 /// nodes on PostgreSQL one of them processes at a time (<see cref="NodeLock"/>).
 /// </summary>
 public sealed partial class WebhookProcessor(
-    IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookIntake intake, WebhookBell bell, MediaBell mediaBell, OutboxBell outboxBell, Teams.AssignmentBell assignmentBell,
+    IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookIntake intake, IntakeFile intakeFile, WebhookBell bell, MediaBell mediaBell, OutboxBell outboxBell, Teams.AssignmentBell assignmentBell,
     TimeProvider clock, ILogger<WebhookProcessor> logger) : BackgroundService
 {
     public const int MaxAttempts = 5;
@@ -39,6 +39,9 @@ public sealed partial class WebhookProcessor(
     /// writer waits for. Customers' messages are not held back: they are what the inbox waits for.
     /// </summary>
     private static readonly TimeSpan Gathering = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The highest id in <c>webhook_deliveries</c> (SQLite): deliveries after it wait in the intake file.</summary>
+    private long inMain = -1;
 
     /// <summary>How often a node that does not process webhooks looks whether the one that does is gone.</summary>
     private static readonly TimeSpan Standby = TimeSpan.FromSeconds(5);
@@ -120,11 +123,29 @@ public sealed partial class WebhookProcessor(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+        var size = intake.IsSaturated ? BatchSizeUnderLoad : BatchSize;
         var deliveries = await db.WebhookDeliveries
             .Where(d => d.ProcessedAt == null && d.DeadAt == null)
             .OrderBy(d => d.Id)
-            .Take(intake.IsSaturated ? BatchSizeUnderLoad : BatchSize)
+            .Take(size)
             .ToListAsync(cancellationToken);
+
+        // On SQLite the rest of the batch comes from the intake file, after those being retried: its ids
+        // continue the main file's. These deliveries are written to the main file by the transaction that
+        // applies them, or by the save at the end.
+        List<WebhookDelivery> arrived = [];
+        if (intakeFile.IsUsed && deliveries.Count < size)
+        {
+            if (inMain < 0)
+            {
+                inMain = await db.WebhookDeliveries.MaxAsync(d => (long?)d.Id, cancellationToken) ?? 0;
+            }
+
+            arrived = await intakeFile.ReadAsync(inMain, size - deliveries.Count, cancellationToken);
+            db.WebhookDeliveries.AddRange(arrived);
+            deliveries.AddRange(arrived);
+        }
+
         if (deliveries.Count == 0)
         {
             return (0, 0, false);
@@ -155,7 +176,13 @@ public sealed partial class WebhookProcessor(
         var understood = deliveries.Where(d => d.DeadAt is null).ToList();
         if (partitions.Count > 0)
         {
-            var error = await TryApplyAsync(partitions, [.. understood.Select(d => d.Id)], now, cancellationToken);
+            // A batch of progress statuses alone is applied again from its stored webhooks if a power cut
+            // undoes it, so its commit need not wait for the disk; anything that creates (a customer's
+            // message, a contact) or fails a message does, and so does moving deliveries out of the intake
+            // file, which deletes them once moved.
+            var durable = arrived.Count > 0 || !partitions.All(p => p.All(w => w.Item is StatusItem { IsProgress: true }));
+            var fresh = understood.Where(d => db.Entry(d).State == EntityState.Added).ToList(); // from the intake file
+            var error = await TryApplyAsync(partitions, [.. understood.Except(fresh).Select(d => d.Id)], fresh, now, durable, cancellationToken);
             if (error is null)
             {
                 foreach (var delivery in understood)
@@ -181,7 +208,7 @@ public sealed partial class WebhookProcessor(
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.IsPostgres ? 4 : 1, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(partitions, parallel, async (partition, ct) =>
         {
-            if (await TryApplyAsync([partition], [], now, ct) is { } error)
+            if (await TryApplyAsync([partition], [], [], now, durable: true, ct) is { } error)
             {
                 // Nothing of this conversation was kept; all of it is retried, in order, with its deliveries.
                 foreach (var (delivery, _) in partition)
@@ -221,27 +248,31 @@ public sealed partial class WebhookProcessor(
         }
 
         await db.SaveChangesAsync(CancellationToken.None);
+        if (arrived.Count > 0)
+        {
+            // Durably in the main file now, by the transaction that applied them or by the save above.
+            inMain = arrived[^1].Id;
+            intake.Moved(inMain);
+        }
 
         return (deliveries.Count, failed.Count, work.Any(w => w.Item is InboundMessageItem));
     }
 
     /// <summary>
-    /// Applies the partitions in order in one transaction that also marks the <paramref name="processed"/>
-    /// deliveries; returns the error if it was rolled back.
+    /// Applies the partitions in order in one transaction that also records deliveries as processed: the
+    /// <paramref name="stored"/> ones, and the <paramref name="fresh"/> ones from the intake file, which it
+    /// writes; returns the error if it was rolled back.
     /// </summary>
     private async Task<string?> TryApplyAsync(
-        List<List<(WebhookDelivery Delivery, WebhookItem Item)>> partitions, List<long> processed, DateTime now, CancellationToken cancellationToken)
+        List<List<(WebhookDelivery Delivery, WebhookItem Item)>> partitions, List<long> stored, List<WebhookDelivery> fresh, DateTime now, bool durable,
+        CancellationToken cancellationToken)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
-            // A batch of progress statuses alone is applied again from its stored webhooks if a power cut undoes
-            // it, so its commit need not wait for the disk; anything that creates (a customer's message, a
-            // contact) or fails a message does.
-            var progressOnly = partitions.All(p => p.All(w => w.Item is StatusItem { IsProgress: true }));
             using var lease = await gate.EnterAsync(cancellationToken);
-            await using var transaction = await WriteTransaction.BeginAsync(db.Database, durable: !progressOnly, cancellationToken);
+            await using var transaction = await WriteTransaction.BeginAsync(db.Database, durable, cancellationToken);
 
             // Route every item to its number; a partition is one number's conversation, so it stays whole and in order.
             var numbers = await db.WhatsAppNumbers.IgnoreQueryFilters().Where(n => n.RemovedAt == null).OrderBy(n => n.CreatedAt).ToListAsync(cancellationToken);
@@ -260,9 +291,15 @@ public sealed partial class WebhookProcessor(
                 replies |= workspaceScope.ServiceProvider.GetRequiredService<Parley.Consent.ConsentSignals>().QueuedReplies;
             }
 
-            if (processed.Count > 0)
+            if (stored.Count > 0)
             {
-                await db.WebhookDeliveries.Where(d => processed.Contains(d.Id)).ExecuteUpdateAsync(s => s.SetProperty(d => d.ProcessedAt, now), cancellationToken);
+                await db.WebhookDeliveries.Where(d => stored.Contains(d.Id)).ExecuteUpdateAsync(s => s.SetProperty(d => d.ProcessedAt, now), cancellationToken);
+            }
+
+            if (fresh.Count > 0)
+            {
+                db.WebhookDeliveries.AddRange(fresh.Select(d => new WebhookDelivery { Id = d.Id, ReceivedAt = d.ReceivedAt, Body = d.Body, ProcessedAt = now }));
+                await db.SaveChangesAsync(cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);

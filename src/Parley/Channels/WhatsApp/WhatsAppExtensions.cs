@@ -25,6 +25,7 @@ public static class WhatsAppExtensions
         services.AddHttpClient(GraphClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30)).RemoveAllLoggers();
         services.AddSingleton<WebhookBell>();
         services.AddSingleton<OutboxBell>();
+        services.AddSingleton<IntakeFile>();
         services.AddSingleton<WebhookIntake>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookIntake>());
         services.AddSingleton<WebhookProcessor>();

@@ -1,0 +1,57 @@
+using System.Net;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Parley.Channels.WhatsApp;
+using Parley.Tests.Infrastructure;
+
+namespace Parley.Tests.Channels;
+
+/// <summary>On SQLite, acknowledged deliveries wait in parley-intake.db until the processor moves them into webhook_deliveries.</summary>
+public sealed class IntakeFileTests
+{
+    [SqliteFact]
+    public async Task Deliveries_AreMovedIntoTheDatabaseOnce_AndLeaveTheIntakeFile_AcrossARestart()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var at = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000);
+        string phoneNumberId;
+        await using (var first = new ParleyApp(database))
+        {
+            await first.InitializeAsync();
+            var workspace = await first.CreateWorkspaceAsync();
+            phoneNumberId = "4" + Random.Shared.NextInt64(1_000_000_000);
+            await first.ConnectNumberAsync(workspace, phoneNumberId);
+            foreach (var n in new[] { 1, 2 })
+            {
+                Assert.Equal(HttpStatusCode.OK, (await first.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "49170555000" + n, $"wamid.file{n}", $"Nachricht {n}", at))).StatusCode);
+            }
+
+            await first.WaitForWebhooksAsync();
+            await Eventually.ValueAsync(async () => await CountInIntakeFileAsync(database) == 0 ? true : (bool?)null);
+        }
+
+        await using var second = new ParleyApp(database);
+        await second.InitializeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await second.PostWebhookAsync(WhatsAppTestExtensions.InboundText(phoneNumberId, "491705550003", "wamid.file3", "Nachricht 3", at))).StatusCode);
+        await second.WaitForWebhooksAsync();
+
+        var deliveries = await second.WithDbAsync(db => db.WebhookDeliveries.OrderBy(d => d.Id).Select(d => new { d.Id, d.ProcessedAt }).ToListAsync());
+        Assert.Equal(3, deliveries.Count);
+        Assert.All(deliveries, d => Assert.NotNull(d.ProcessedAt));
+        Assert.Equal(3, deliveries.Select(d => d.Id).Distinct().Count()); // the ids continue after the restart
+        var messages = await second.WithDbAsync(db => db.Messages.IgnoreQueryFilters().Where(m => m.ProviderMessageId!.StartsWith("wamid.file")).CountAsync());
+        Assert.Equal(3, messages);
+        await Eventually.ValueAsync(async () => await CountInIntakeFileAsync(database) == 0 ? true : (bool?)null);
+        Assert.True(File.Exists(IntakeFile.PathOf(second.Services.GetRequiredService<Parley.Data.DatabaseSettings>())));
+    }
+
+    private static async Task<long> CountInIntakeFileAsync(TestDatabase database)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(database.DataDirectory, "parley-intake.db"), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM deliveries";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
