@@ -34,7 +34,7 @@ public sealed partial class ContactErasure(
     {
         // First the intake file gives up what it holds of processed deliveries (SQLite): once their rows in
         // webhook_deliveries are deleted below, nothing may be left there to be read and applied again.
-        await intake.PurgeAsync(cancellationToken);
+        await intake.PurgeAsync(afterDurableCommit: false, cancellationToken);
         List<MediaFile> files;
         using (await gate.EnterAsync(cancellationToken))
         {
@@ -113,6 +113,9 @@ public sealed partial class ContactErasure(
             {
                 await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
             }
+
+            // Progress statuses applied by commits that did not wait for the disk are durable now too.
+            await intake.PurgeAsync(afterDurableCommit: true, cancellationToken);
         }
 
         return null;

@@ -38,6 +38,7 @@ public sealed class WebhookIntakeTests(ParleyAppFixture fixture) : IClassFixture
     public async Task Webhook_WithBadSignature_IsRejectedAndNothingStored(string? signature)
     {
         var body = Encoding.UTF8.GetBytes(WhatsAppTestExtensions.InboundText("9" + Random.Shared.NextInt64(1_000_000_000), "491701234567", "wamid.bad" + Guid.NewGuid(), "Hallo", DateTimeOffset.FromUnixTimeSeconds(1_790_000_000)));
+        await App.WaitForWebhooksAsync(); // other tests' deliveries may still be on their way into webhook_deliveries
         var before = await App.WithDbAsync(db => db.WebhookDeliveries.CountAsync());
 
         var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/whatsapp") { Content = new ByteArrayContent(body) };
@@ -50,6 +51,7 @@ public sealed class WebhookIntakeTests(ParleyAppFixture fixture) : IClassFixture
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("X-Hub-Signature-256 is missing or does not match the body.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await App.WaitForWebhooksAsync();
         Assert.Equal(before, await App.WithDbAsync(db => db.WebhookDeliveries.CountAsync()));
     }
 

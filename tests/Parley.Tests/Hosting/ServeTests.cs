@@ -91,6 +91,7 @@ public sealed class ServeTests
         Assert.Contains("The webhook body is larger than 4 MB.", answer, StringComparison.Ordinal);
         await using var app = new ParleyApp(database);
         await app.InitializeAsync();
+        await app.WaitForWebhooksAsync(); // anything in the intake file would be moved in by now
         Assert.Equal(0, await app.WithDbAsync(db => db.WebhookDeliveries.CountAsync()));
     }
 

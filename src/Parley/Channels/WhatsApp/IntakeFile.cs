@@ -17,12 +17,24 @@ public sealed class IntakeFile(DatabaseSettings settings)
 {
     private readonly Lazy<Task> created = new(() => CreateAsync(settings));
     private long moved;
+    private long applied;
 
     /// <summary>Whether deliveries pass through the intake file (SQLite).</summary>
     public bool IsUsed => !settings.IsPostgres;
 
     /// <summary>Deliveries up to this id are durably in <c>webhook_deliveries</c>.</summary>
     public long Moved => Interlocked.Read(ref moved);
+
+    /// <summary>
+    /// Deliveries up to this id are in <c>webhook_deliveries</c>, the last ones perhaps by a commit that did
+    /// not wait for the disk (progress statuses); the next durable commit of the main file makes them
+    /// <see cref="Moved"/>.
+    /// </summary>
+    public long Applied
+    {
+        get => Interlocked.Read(ref applied);
+        set => Interlocked.Exchange(ref applied, value);
+    }
 
     public static string PathOf(DatabaseSettings settings) => Path.Combine(Path.GetDirectoryName(settings.SqliteFile)!, "parley-intake.db");
 

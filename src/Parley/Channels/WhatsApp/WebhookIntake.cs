@@ -68,13 +68,20 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
     }
 
     /// <summary>
-    /// Deletes from the intake file every delivery already moved into the main file and empties its log, so
-    /// that no erased person's bytes are left there (SQLite; deliveries not yet processed stay).
+    /// Deletes from the intake file every delivery durably moved into the main file and empties its log, so
+    /// that no erased person's bytes are left there (SQLite; deliveries not yet processed stay). Right after
+    /// a durable commit of the main file, <paramref name="afterDurableCommit"/> counts every applied
+    /// delivery as moved.
     /// </summary>
-    public async Task PurgeAsync(CancellationToken cancellationToken)
+    public async Task PurgeAsync(bool afterDurableCommit, CancellationToken cancellationToken)
     {
         if (file.IsUsed)
         {
+            if (afterDurableCommit)
+            {
+                file.MarkMoved(file.Applied);
+            }
+
             var purge = new Pending(null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Truncate: true);
             await queue.Writer.WriteAsync(purge, cancellationToken);
             await purge.Stored.Task.WaitAsync(cancellationToken);
@@ -245,9 +252,9 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
             throw;
         }
 
-        if ((pruned == nextId - 1 && queue.Reader.Count == 0) || batch.Any(p => p.Truncate))
+        if (batch.Any(p => p.Truncate))
         {
-            // Empty and idle: the log, which still holds the deleted bodies, starts over.
+            // The log, which still holds the deleted bodies, is folded into the file and starts over.
             await using var checkpoint = intakeFile.CreateCommand();
             checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
             await checkpoint.ExecuteNonQueryAsync(CancellationToken.None);

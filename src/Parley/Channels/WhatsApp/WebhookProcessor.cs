@@ -40,8 +40,16 @@ public sealed partial class WebhookProcessor(
     /// </summary>
     private static readonly TimeSpan Gathering = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// On SQLite, a batch of progress statuses alone commits without waiting for the disk; after this many
+    /// such batches in a row one does wait, so that the intake file may delete what they moved.
+    /// </summary>
+    private const int LazyBatches = 8;
+
     /// <summary>The highest id in <c>webhook_deliveries</c> (SQLite): deliveries after it wait in the intake file.</summary>
     private long inMain = -1;
+
+    private int lazyInARow;
 
     /// <summary>How often a node that does not process webhooks looks whether the one that does is gone.</summary>
     private static readonly TimeSpan Standby = TimeSpan.FromSeconds(5);
@@ -174,13 +182,13 @@ public sealed partial class WebhookProcessor(
         var failed = new ConcurrentDictionary<long, string>();
         var partitions = work.GroupBy(w => w.Item.PartitionKey).Select(p => p.ToList()).ToList();
         var understood = deliveries.Where(d => d.DeadAt is null).ToList();
+        var durable = true;
         if (partitions.Count > 0)
         {
             // A batch of progress statuses alone is applied again from its stored webhooks if a power cut
             // undoes it, so its commit need not wait for the disk; anything that creates (a customer's
-            // message, a contact) or fails a message does, and so does moving deliveries out of the intake
-            // file, which deletes them once moved.
-            var durable = arrived.Count > 0 || !partitions.All(p => p.All(w => w.Item is StatusItem { IsProgress: true }));
+            // message, a contact) or fails a message does.
+            durable = !partitions.All(p => p.All(w => w.Item is StatusItem { IsProgress: true })) || lazyInARow >= LazyBatches;
             var fresh = understood.Where(d => db.Entry(d).State == EntityState.Added).ToList(); // from the intake file
             var error = await TryApplyAsync(partitions, [.. understood.Except(fresh).Select(d => d.Id)], fresh, now, durable, cancellationToken);
             if (error is null)
@@ -247,12 +255,23 @@ public sealed partial class WebhookProcessor(
             }
         }
 
-        await db.SaveChangesAsync(CancellationToken.None);
+        if (await db.SaveChangesAsync(CancellationToken.None) > 0)
+        {
+            durable = true;
+        }
+
         if (arrived.Count > 0)
         {
-            // Durably in the main file now, by the transaction that applied them or by the save above.
             inMain = arrived[^1].Id;
-            intake.Moved(inMain);
+            intakeFile.Applied = inMain;
+        }
+
+        // Every commit of the main file's log before a durable one is durable with it; what is durably
+        // moved leaves the intake file.
+        lazyInARow = durable ? 0 : lazyInARow + 1;
+        if (durable && intakeFile.IsUsed)
+        {
+            intake.Moved(intakeFile.Applied);
         }
 
         return (deliveries.Count, failed.Count, work.Any(w => w.Item is InboundMessageItem));
