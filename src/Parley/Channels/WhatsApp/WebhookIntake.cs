@@ -202,7 +202,7 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
                 await command.ExecuteNonQueryAsync(CancellationToken.None);
             }
 
-            foreach (var pending in batch)
+            foreach (var pending in batch.Where(p => !p.Truncate))
             {
                 pending.Stored.TrySetResult();
             }
@@ -215,6 +215,24 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
             foreach (var pending in batch)
             {
                 pending.Stored.TrySetException(e);
+            }
+
+            return;
+        }
+
+        foreach (var purge in batch.Where(p => p.Truncate))
+        {
+            // After the deliveries are answered: a log that cannot be emptied now fails the purge, not them.
+            try
+            {
+                await using var checkpoint = intakeFile!.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)"; // the log still holds the deleted bodies
+                await checkpoint.ExecuteNonQueryAsync(CancellationToken.None);
+                purge.Stored.TrySetResult();
+            }
+            catch (SqliteException e)
+            {
+                purge.Stored.TrySetException(e);
             }
         }
     }
@@ -250,14 +268,6 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
         {
             nextId = firstId;
             throw;
-        }
-
-        if (batch.Any(p => p.Truncate))
-        {
-            // The log, which still holds the deleted bodies, is folded into the file and starts over.
-            await using var checkpoint = intakeFile.CreateCommand();
-            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-            await checkpoint.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
 

@@ -51,6 +51,12 @@ public sealed partial class WebhookProcessor(
 
     private int lazyInARow;
 
+    /// <summary>
+    /// Set until a batch completes (at start, and after a failure): deliveries read from the intake file
+    /// may then be in <c>webhook_deliveries</c> already, written by a transaction whose batch failed later.
+    /// </summary>
+    private bool verifyMoves = true;
+
     /// <summary>How often a node that does not process webhooks looks whether the one that does is gone.</summary>
     private static readonly TimeSpan Standby = TimeSpan.FromSeconds(5);
 
@@ -142,20 +148,35 @@ public sealed partial class WebhookProcessor(
         // continue the main file's. These deliveries are written to the main file by the transaction that
         // applies them, or by the save at the end.
         List<WebhookDelivery> arrived = [];
+        var read = inMain; // the highest id read from the intake file
         if (intakeFile.IsUsed && deliveries.Count < size)
         {
             if (inMain < 0)
             {
-                inMain = await db.WebhookDeliveries.MaxAsync(d => (long?)d.Id, cancellationToken) ?? 0;
+                inMain = read = await db.WebhookDeliveries.MaxAsync(d => (long?)d.Id, cancellationToken) ?? 0;
             }
 
             arrived = await intakeFile.ReadAsync(inMain, size - deliveries.Count, cancellationToken);
+            if (arrived.Count > 0)
+            {
+                read = arrived[^1].Id;
+            }
+
+            if (verifyMoves && arrived.Count > 0)
+            {
+                var ids = arrived.Select(d => d.Id).ToList();
+                var present = (await db.WebhookDeliveries.Where(d => ids.Contains(d.Id)).Select(d => d.Id).ToListAsync(cancellationToken)).ToHashSet();
+                arrived.RemoveAll(d => present.Contains(d.Id));
+            }
+
+            verifyMoves = true; // until this batch completes
             db.WebhookDeliveries.AddRange(arrived);
             deliveries.AddRange(arrived);
         }
 
         if (deliveries.Count == 0)
         {
+            Advance(read);
             return (0, 0, false);
         }
 
@@ -260,11 +281,7 @@ public sealed partial class WebhookProcessor(
             durable = true;
         }
 
-        if (arrived.Count > 0)
-        {
-            inMain = arrived[^1].Id;
-            intakeFile.Applied = inMain;
-        }
+        Advance(read);
 
         // Every commit of the main file's log before a durable one is durable with it; what is durably
         // moved leaves the intake file.
@@ -275,6 +292,18 @@ public sealed partial class WebhookProcessor(
         }
 
         return (deliveries.Count, failed.Count, work.Any(w => w.Item is InboundMessageItem));
+    }
+
+    /// <summary>The intake file's deliveries up to <paramref name="read"/> are in the main file: the batch completed.</summary>
+    private void Advance(long read)
+    {
+        if (read > inMain)
+        {
+            inMain = read;
+            intakeFile.Applied = read;
+        }
+
+        verifyMoves = false;
     }
 
     /// <summary>
