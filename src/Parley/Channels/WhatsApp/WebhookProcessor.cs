@@ -6,11 +6,12 @@ using Parley.Data;
 namespace Parley.Channels.WhatsApp;
 
 /// <summary>
-/// Drains <c>webhook_deliveries</c> in arrival order. Every item of a batch is applied; items for the
-/// same conversation (partition key) run in order and commit together, different conversations in
-/// parallel. A delivery is marked processed only when all its items succeeded; a body that cannot be understood becomes
-/// a dead letter at once, one that keeps failing after <see cref="MaxAttempts"/> tries too. With several
-/// nodes on PostgreSQL one of them processes at a time (<see cref="NodeLock"/>).
+/// Drains <c>webhook_deliveries</c> in arrival order (on SQLite, then the <see cref="IntakeFile"/>). Every
+/// item of a batch is applied; items for the same conversation (partition key) run in order and commit
+/// together, different conversations in parallel. A delivery is marked processed only when all its items
+/// succeeded; a body that cannot be understood becomes a dead letter at once, one that keeps failing after
+/// <see cref="MaxAttempts"/> tries too. With several nodes on PostgreSQL one of them processes at a time
+/// (<see cref="NodeLock"/>).
 /// </summary>
 public sealed partial class WebhookProcessor(
     IServiceScopeFactory scopes, DatabaseSettings settings, WriteGate gate, WebhookIntake intake, IntakeFile intakeFile, WebhookBell bell, MediaBell mediaBell, OutboxBell outboxBell, Teams.AssignmentBell assignmentBell,
