@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Parley.Channels.WhatsApp;
@@ -28,7 +27,7 @@ public sealed class IntakeFileTests
             }
 
             await first.WaitForWebhooksAsync();
-            await Eventually.ValueAsync(async () => await CountInIntakeFileAsync(database) == 0 ? true : (bool?)null);
+            await Eventually.ValueAsync(async () => await CountInIntakeFileAsync(first) == 0 ? true : (bool?)null);
         }
 
         await using var second = new ParleyApp(database);
@@ -42,16 +41,9 @@ public sealed class IntakeFileTests
         Assert.Equal(3, deliveries.Select(d => d.Id).Distinct().Count()); // the ids continue after the restart
         var messages = await second.WithDbAsync(db => db.Messages.IgnoreQueryFilters().Where(m => m.ProviderMessageId!.StartsWith("wamid.file")).CountAsync());
         Assert.Equal(3, messages);
-        await Eventually.ValueAsync(async () => await CountInIntakeFileAsync(database) == 0 ? true : (bool?)null);
+        await Eventually.ValueAsync(async () => await CountInIntakeFileAsync(second) == 0 ? true : (bool?)null);
         Assert.True(File.Exists(IntakeFile.PathOf(second.Services.GetRequiredService<Parley.Data.DatabaseSettings>())));
     }
 
-    private static async Task<long> CountInIntakeFileAsync(TestDatabase database)
-    {
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(database.DataDirectory, "parley-intake.db"), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM deliveries";
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    private static Task<long> CountInIntakeFileAsync(ParleyApp app) => app.Services.GetRequiredService<IntakeFile>().CountAfterAsync(0, default);
 }

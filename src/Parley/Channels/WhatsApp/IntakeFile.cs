@@ -10,51 +10,17 @@ namespace Parley.Channels.WhatsApp;
 /// milliseconds at 1,000 deliveries a second). The <see cref="WebhookProcessor"/> moves deliveries into
 /// <c>webhook_deliveries</c> in the transaction that applies them, so each is applied exactly once; the
 /// intake deletes what was moved once a durable commit of the main file holds it
-/// (<see cref="MarkMoved"/>). On PostgreSQL, whose writers do not wait for each other, the intake writes
+/// (<see cref="WebhookIntake.Applied"/>). On PostgreSQL, whose writers do not wait for each other, the intake writes
 /// to <c>webhook_deliveries</c> directly and this file does not exist.
 /// </summary>
 public sealed class IntakeFile(DatabaseSettings settings)
 {
     private readonly Lazy<Task> created = new(() => CreateAsync(settings));
-    private long moved;
-    private long applied;
 
     /// <summary>Whether deliveries pass through the intake file (SQLite).</summary>
     public bool IsUsed => !settings.IsPostgres;
 
-    /// <summary>Deliveries up to this id are durably in <c>webhook_deliveries</c>.</summary>
-    public long Moved => Interlocked.Read(ref moved);
-
-    /// <summary>
-    /// Deliveries up to this id are in <c>webhook_deliveries</c>, the last ones perhaps by a commit that did
-    /// not wait for the disk (progress statuses); the next durable commit of the main file makes them
-    /// <see cref="Moved"/>.
-    /// </summary>
-    public long Applied
-    {
-        get => Interlocked.Read(ref applied);
-        set => Interlocked.Exchange(ref applied, value);
-    }
-
     public static string PathOf(DatabaseSettings settings) => Path.Combine(Path.GetDirectoryName(settings.SqliteFile)!, "parley-intake.db");
-
-    /// <summary>Records that deliveries up to <paramref name="id"/> are durably in the main file; returns whether that is news.</summary>
-    public bool MarkMoved(long id)
-    {
-        var before = Interlocked.Read(ref moved);
-        while (id > before)
-        {
-            var seen = Interlocked.CompareExchange(ref moved, id, before);
-            if (seen == before)
-            {
-                return true;
-            }
-
-            before = seen;
-        }
-
-        return false;
-    }
 
     /// <summary>Opens a connection to the intake file (created with its table on first use).</summary>
     public async Task<SqliteConnection> OpenAsync(bool pooled, CancellationToken cancellationToken)
@@ -62,9 +28,7 @@ public sealed class IntakeFile(DatabaseSettings settings)
         await created.Value.WaitAsync(cancellationToken);
         var connection = new SqliteConnection(ConnectionString(settings, pooled, SqliteOpenMode.ReadWrite));
         await connection.OpenAsync(cancellationToken);
-        using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA busy_timeout=10000; " + SqlitePragmas.DurableCommits + " PRAGMA secure_delete=ON;";
-        await pragmas.ExecuteNonQueryAsync(cancellationToken);
+        SqlitePragmas.Apply(connection);
         return connection;
     }
 

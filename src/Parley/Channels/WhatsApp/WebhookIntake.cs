@@ -35,7 +35,7 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
     /// <summary>A request to store <see cref="Body"/>; or, without one, to delete what was moved (<see cref="Truncate"/>: and empty the log).</summary>
     private sealed record Pending(byte[]? Body, TaskCompletionSource Stored, bool Truncate = false);
 
-    /// <summary>Queued when the processor moved deliveries, so that an idle intake deletes them too.</summary>
+    /// <summary>Queued when deliveries were moved, so that an idle intake deletes them too.</summary>
     private static readonly Pending Prune = new(null, new TaskCompletionSource());
 
     private SqliteConnection? intakeFile;
@@ -43,6 +43,12 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
     private SqliteCommand? delete;
     private long nextId;
     private long pruned;
+
+    /// <summary>Deliveries up to this id are in <c>webhook_deliveries</c>, the last ones perhaps by a commit that did not wait for the disk.</summary>
+    private long applied;
+
+    /// <summary>Deliveries up to this id are durably in <c>webhook_deliveries</c>: they leave the intake file with its next write.</summary>
+    private long moved;
 
     /// <summary>Whether the intake stored more than <see cref="SaturatedRate"/> deliveries a second in its last 100 ms.</summary>
     public bool IsSaturated => saturated && Stopwatch.GetElapsedTime(Interlocked.Read(ref windowStart)) < 2 * RateWindow;
@@ -56,14 +62,20 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
     }
 
     /// <summary>
-    /// Called by the processor once deliveries up to <paramref name="id"/> are durably in the main file:
-    /// the intake deletes them from its own with its next write.
+    /// Called by the processor once deliveries up to <paramref name="id"/> are in the main file (SQLite);
+    /// after a <paramref name="durable"/> commit every one applied so far is durably there (the main
+    /// file's log is recovered in order), and the intake deletes them from its own with its next write.
     /// </summary>
-    public void Moved(long id)
+    public void Applied(long id, bool durable)
     {
-        if (file.MarkMoved(id))
+        if (id > Interlocked.Read(ref applied))
         {
-            queue.Writer.TryWrite(Prune); // a full queue is written soon anyway
+            Interlocked.Exchange(ref applied, id);
+        }
+
+        if (durable)
+        {
+            MoveUpTo(Interlocked.Read(ref applied));
         }
     }
 
@@ -79,12 +91,28 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
         {
             if (afterDurableCommit)
             {
-                file.MarkMoved(file.Applied);
+                MoveUpTo(Interlocked.Read(ref applied));
             }
 
             var purge = new Pending(null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Truncate: true);
             await queue.Writer.WriteAsync(purge, cancellationToken);
             await purge.Stored.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    private void MoveUpTo(long id)
+    {
+        var before = Interlocked.Read(ref moved);
+        while (id > before)
+        {
+            var seen = Interlocked.CompareExchange(ref moved, id, before);
+            if (seen == before)
+            {
+                queue.Writer.TryWrite(Prune); // so that an idle intake deletes them too; a full queue is written soon anyway
+                return;
+            }
+
+            before = seen;
         }
     }
 
@@ -167,7 +195,7 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
             nextId = Math.Max(inMain, (long)(await max.ExecuteScalarAsync(cancellationToken))!) + 1;
         }
 
-        file.MarkMoved(inMain);
+        Applied(inMain, durable: true);
         insert = intakeFile.CreateCommand();
         insert.CommandText = "INSERT INTO deliveries (id, received_at, body) VALUES ($id, $at, $body)";
         insert.Parameters.Add("$id", SqliteType.Integer);
@@ -241,7 +269,7 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
     private async Task WriteIntakeFileAsync(List<Pending> batch)
     {
         var firstId = nextId;
-        var moved = file.Moved;
+        var moved = Interlocked.Read(ref this.moved);
         try
         {
             await using var transaction = (SqliteTransaction)await intakeFile!.BeginTransactionAsync(CancellationToken.None);

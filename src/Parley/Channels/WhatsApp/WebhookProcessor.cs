@@ -283,13 +283,10 @@ public sealed partial class WebhookProcessor(
         }
 
         Advance(read);
-
-        // Every commit of the main file's log before a durable one is durable with it; what is durably
-        // moved leaves the intake file.
         lazyInARow = durable ? 0 : lazyInARow + 1;
-        if (durable && intakeFile.IsUsed)
+        if (intakeFile.IsUsed)
         {
-            intake.Moved(intakeFile.Applied);
+            intake.Applied(inMain, durable);
         }
 
         return (deliveries.Count, failed.Count, work.Any(w => w.Item is InboundMessageItem));
@@ -298,12 +295,7 @@ public sealed partial class WebhookProcessor(
     /// <summary>The intake file's deliveries up to <paramref name="read"/> are in the main file: the batch completed.</summary>
     private void Advance(long read)
     {
-        if (read > inMain)
-        {
-            inMain = read;
-            intakeFile.Applied = read;
-        }
-
+        inMain = Math.Max(inMain, read);
         verifyMoves = false;
     }
 
