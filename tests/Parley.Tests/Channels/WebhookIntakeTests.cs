@@ -160,6 +160,34 @@ public sealed class WebhookIntakeTests(ParleyAppFixture fixture) : IClassFixture
         Assert.NotNull(Assert.Single(deliveries, d => d.DeadAt is null).ProcessedAt);
     }
 
+    [PostgresFact]
+    public async Task AnIntakeWhoseConnectionWasCut_Answers503ForThoseDeliveries_AndStoresTheNextOnANewOne()
+    {
+        var workspace = await App.CreateWorkspaceAsync();
+        var phoneNumberId = "4" + Random.Shared.NextInt64(1_000_000_000);
+        await App.ConnectNumberAsync(workspace, phoneNumberId);
+        var at = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000);
+        string Delivery(string name) => WhatsAppTestExtensions.InboundText(phoneNumberId, "491705550010", $"wamid.{name}{phoneNumberId}", name, at);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostWebhookAsync(Delivery("before"))).StatusCode);
+
+        // The intake keeps its own connection; the database ends it, as a restart or a failover would.
+        const string intake = $"FROM pg_stat_activity WHERE datname = current_database() AND application_name = '{WebhookIntake.ApplicationName}'";
+        Assert.Equal(1, await App.WithDbAsync(db => db.Database.SqlQueryRaw<int>($"SELECT count(*)::int AS \"Value\" FROM (SELECT pg_terminate_backend(pid) {intake}) AS ended").SingleAsync()));
+        while (await App.WithDbAsync(db => db.Database.SqlQueryRaw<int>($"SELECT count(*)::int AS \"Value\" {intake}").SingleAsync()) > 0)
+        {
+            await Task.Delay(10);
+        }
+
+        var cut = await App.PostWebhookAsync(Delivery("cut"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, cut.StatusCode); // Meta retries it
+        Assert.Contains("could not be stored; please retry", await cut.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostWebhookAsync(Delivery("after"))).StatusCode);
+        await App.WaitForWebhooksAsync();
+
+        var stored = await App.WithDbAsync(db => db.Messages.IgnoreQueryFilters().Where(m => m.ProviderMessageId!.EndsWith(phoneNumberId)).Select(m => m.ProviderMessageId).ToListAsync());
+        Assert.Equal([$"wamid.after{phoneNumberId}", $"wamid.before{phoneNumberId}"], stored.Order());
+    }
+
     [Fact]
     public async Task MetaEscapedText_IsStoredAndServedAsWritten()
     {

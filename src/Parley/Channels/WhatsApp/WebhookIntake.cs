@@ -2,6 +2,8 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Npgsql;
+using NpgsqlTypes;
 using Parley.Data;
 using Parley.Hosting;
 
@@ -17,6 +19,9 @@ namespace Parley.Channels.WhatsApp;
 public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile file, TimeProvider clock, WebhookBell bell, ILogger<WebhookIntake> logger) : BackgroundService
 {
     private const int MaxBatch = 512;
+
+    /// <summary>How the intake's own connection to PostgreSQL is named in <c>pg_stat_activity</c>.</summary>
+    public const string ApplicationName = "Parley webhook intake";
 
     /// <summary>
     /// Above this many deliveries a second the intake counts as saturated: a burst, well beyond what one
@@ -38,6 +43,8 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
     /// <summary>Queued when deliveries were moved, so that an idle intake deletes them too.</summary>
     private static readonly Pending Prune = new(null, new TaskCompletionSource());
 
+    private NpgsqlConnection? postgres;
+    private NpgsqlBatch? store;
     private SqliteConnection? intakeFile;
     private SqliteCommand? insert;
     private SqliteCommand? delete;
@@ -121,6 +128,8 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
         insert?.Dispose();
         delete?.Dispose();
         intakeFile?.Dispose();
+        store?.Dispose();
+        postgres?.Dispose();
         base.Dispose();
     }
 
@@ -217,17 +226,7 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
             }
             else
             {
-                await using var connection = await settings.OpenPooledAsync(CancellationToken.None);
-                await using var command = connection.CreateCommand();
-                Parameter(command, "@at", clock.GetUtcNow().UtcDateTime);
-
-                // One round trip for the whole batch: on PostgreSQL the round trips, not the commit, cost.
-                // The statements of one command run in one implicit transaction, committed at its end; the
-                // node that processes webhooks may be another one and hears of the batch at that commit.
-                command.CommandText = "INSERT INTO webhook_deliveries (received_at, body, attempts) SELECT @at, b.body, 0 FROM unnest(@bodies) WITH ORDINALITY AS b(body, n) ORDER BY b.n; "
-                    + NodeSignal.Notify(WebhookProcessor.Channel);
-                Parameter(command, "@bodies", batch.Select(p => p.Body!).ToArray());
-                await command.ExecuteNonQueryAsync(CancellationToken.None);
+                await WritePostgresAsync(batch);
             }
 
             foreach (var pending in batch.Where(p => !p.Truncate))
@@ -265,6 +264,60 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
         }
     }
 
+    /// <summary>
+    /// One round trip for the whole batch, on a connection of its own with the statement prepared: on
+    /// PostgreSQL the round trips, not the commit, cost. The statements of a batch run in one implicit
+    /// transaction, committed at its end; the node that processes webhooks may be another one and hears
+    /// of the deliveries at that commit. A connection that failed is replaced with the next batch.
+    /// </summary>
+    private async Task WritePostgresAsync(List<Pending> batch)
+    {
+        try
+        {
+            store ??= await PrepareStoreAsync();
+            store.BatchCommands[0].Parameters[0].Value = clock.GetUtcNow().UtcDateTime;
+            store.BatchCommands[0].Parameters[1].Value = batch.Select(p => p.Body!).ToArray();
+            await store.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch
+        {
+            await ClosePostgresAsync();
+            throw;
+        }
+    }
+
+    private async Task<NpgsqlBatch> PrepareStoreAsync()
+    {
+        postgres = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false, ApplicationName = ApplicationName }.ToString());
+        await postgres.OpenAsync(CancellationToken.None);
+        var insert = new NpgsqlBatchCommand("INSERT INTO webhook_deliveries (received_at, body, attempts) SELECT $1, b.body, 0 FROM unnest($2) WITH ORDINALITY AS b(body, n) ORDER BY b.n")
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+            },
+        };
+        var batch = new NpgsqlBatch(postgres) { BatchCommands = { insert, new NpgsqlBatchCommand(NodeSignal.Notify(WebhookProcessor.Channel)) } };
+        await batch.PrepareAsync(CancellationToken.None);
+        return batch;
+    }
+
+    private async Task ClosePostgresAsync()
+    {
+        if (store is not null)
+        {
+            await store.DisposeAsync();
+            store = null;
+        }
+
+        if (postgres is not null)
+        {
+            await postgres.DisposeAsync();
+            postgres = null;
+        }
+    }
+
     /// <summary>SQLite has no round trips: one prepared statement, run per row, in one transaction that also deletes what was moved.</summary>
     private async Task WriteIntakeFileAsync(List<Pending> batch)
     {
@@ -297,15 +350,6 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
             nextId = firstId;
             throw;
         }
-    }
-
-    private static DbParameter Parameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-        return parameter;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not store {Count} webhook deliveries; they were answered 503 and Meta will retry")]
