@@ -20,6 +20,16 @@ public sealed class IntakeFile(DatabaseSettings settings)
     /// <summary>Whether deliveries pass through the intake file (SQLite).</summary>
     public bool IsUsed => !settings.IsPostgres;
 
+    /// <summary>
+    /// The highest id ever moved into <c>webhook_deliveries</c>, after which the intake file's unread
+    /// deliveries begin. Not the highest id the table holds: erasure and retention delete rows from it, and
+    /// a delivery still in the intake file (a crash before the intake deleted what was moved) would then be
+    /// read and applied again, an erased person's message among them. The table's ids are
+    /// <c>AUTOINCREMENT</c>, so SQLite keeps the highest one ever inserted in <c>sqlite_sequence</c>, in the
+    /// transaction that inserts it.
+    /// </summary>
+    public const string MovedUpToSql = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'webhook_deliveries'), 0) AS \"Value\"";
+
     public static string PathOf(DatabaseSettings settings) => Path.Combine(Path.GetDirectoryName(settings.SqliteFile)!, "parley-intake.db");
 
     /// <summary>Opens a connection to the intake file (created with its table on first use).</summary>

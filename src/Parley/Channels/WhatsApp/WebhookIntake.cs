@@ -193,7 +193,7 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
         await using (var main = await settings.OpenPooledAsync(cancellationToken))
         await using (var max = main.CreateCommand())
         {
-            max.CommandText = "SELECT coalesce(max(id), 0) FROM webhook_deliveries";
+            max.CommandText = IntakeFile.MovedUpToSql;
             inMain = Convert.ToInt64(await max.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         }
 

@@ -154,7 +154,7 @@ public sealed partial class WebhookProcessor(
         {
             if (inMain < 0)
             {
-                inMain = read = await db.WebhookDeliveries.MaxAsync(d => (long?)d.Id, cancellationToken) ?? 0;
+                inMain = read = await db.Database.SqlQueryRaw<long>(IntakeFile.MovedUpToSql).SingleAsync(cancellationToken);
             }
 
             arrived = await intakeFile.ReadAsync(inMain, size - deliveries.Count, cancellationToken);
