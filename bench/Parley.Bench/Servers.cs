@@ -270,7 +270,7 @@ internal sealed class ParleyServer : IDisposable
             await CountAsync(db, $"ATTACH DATABASE '{intake}' AS intake; SELECT 0");
         }
 
-        return await CountAsync(db, $"SELECT ({pending}) + (SELECT count(*) FROM intake.deliveries WHERE id > (SELECT coalesce(max(id), 0) FROM main.webhook_deliveries))");
+        return await CountAsync(db, $"SELECT ({pending}) + (SELECT count(*) FROM intake.deliveries WHERE id > (SELECT coalesce(max(seq), 0) FROM main.sqlite_sequence WHERE name = 'webhook_deliveries'))");
     }
 
     /// <summary>Waits until every stored webhook delivery is processed; returns how long that took.</summary>

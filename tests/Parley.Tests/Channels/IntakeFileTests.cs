@@ -72,7 +72,7 @@ public sealed class IntakeFileTests
         await using (var connection = await intakeFile.OpenAsync(pooled: false, default))
         await using (var insert = connection.CreateCommand())
         {
-            insert.CommandText = "INSERT INTO deliveries (id, received_at, body) VALUES ($id, $at, $body)";
+            insert.CommandText = "INSERT OR REPLACE INTO deliveries (id, received_at, body) VALUES ($id, $at, $body)";
             insert.Parameters.AddWithValue("$id", erased.Id);
             insert.Parameters.AddWithValue("$at", erased.ReceivedAt.Ticks);
             insert.Parameters.AddWithValue("$body", erased.Body);

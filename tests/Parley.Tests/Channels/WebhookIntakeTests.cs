@@ -173,10 +173,7 @@ public sealed class WebhookIntakeTests(ParleyAppFixture fixture) : IClassFixture
         // The intake keeps its own connection; the database ends it, as a restart or a failover would.
         const string intake = $"FROM pg_stat_activity WHERE datname = current_database() AND application_name = '{WebhookIntake.ApplicationName}'";
         Assert.Equal(1, await App.WithDbAsync(db => db.Database.SqlQueryRaw<int>($"SELECT count(*)::int AS \"Value\" FROM (SELECT pg_terminate_backend(pid) {intake}) AS ended").SingleAsync()));
-        while (await App.WithDbAsync(db => db.Database.SqlQueryRaw<int>($"SELECT count(*)::int AS \"Value\" {intake}").SingleAsync()) > 0)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.ValueAsync(async () => await App.WithDbAsync(db => db.Database.SqlQueryRaw<int>($"SELECT count(*)::int AS \"Value\" {intake}").SingleAsync()) == 0 ? true : (bool?)null);
 
         var cut = await App.PostWebhookAsync(Delivery("cut"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, cut.StatusCode); // Meta retries it

@@ -67,7 +67,7 @@ public static class WhatsAppTestExtensions
                 var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
                 var file = scope.ServiceProvider.GetRequiredService<IntakeFile>();
                 if (!await db.WebhookDeliveries.AnyAsync(d => d.ProcessedAt == null && d.DeadAt == null)
-                    && (!file.IsUsed || await file.CountAfterAsync(await db.WebhookDeliveries.MaxAsync(d => (long?)d.Id) ?? 0, default) == 0))
+                    && (!file.IsUsed || await file.CountAfterAsync(await db.Database.SqlQueryRaw<long>(IntakeFile.MovedUpToSql).SingleAsync(), default) == 0))
                 {
                     return;
                 }

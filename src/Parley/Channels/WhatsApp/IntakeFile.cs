@@ -26,7 +26,7 @@ public sealed class IntakeFile(DatabaseSettings settings)
     /// a delivery still in the intake file (a crash before the intake deleted what was moved) would then be
     /// read and applied again, an erased person's message among them. The table's ids are
     /// <c>AUTOINCREMENT</c>, so SQLite keeps the highest one ever inserted in <c>sqlite_sequence</c>, in the
-    /// transaction that inserts it.
+    /// transaction that inserts it. A migration that rebuilds the table must carry that number over.
     /// </summary>
     public const string MovedUpToSql = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'webhook_deliveries'), 0) AS \"Value\"";
 

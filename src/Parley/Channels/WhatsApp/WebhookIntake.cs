@@ -274,8 +274,12 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
     {
         try
         {
-            store ??= await PrepareStoreAsync();
-            store.BatchCommands[0].Parameters[0].Value = clock.GetUtcNow().UtcDateTime;
+            if (store is null)
+            {
+                await PrepareStoreAsync();
+            }
+
+            store!.BatchCommands[0].Parameters[0].Value = clock.GetUtcNow().UtcDateTime;
             store.BatchCommands[0].Parameters[1].Value = batch.Select(p => p.Body!).ToArray();
             await store.ExecuteNonQueryAsync(CancellationToken.None);
         }
@@ -286,11 +290,15 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
         }
     }
 
-    private async Task<NpgsqlBatch> PrepareStoreAsync()
+    /// <summary>
+    /// Opens the intake's connection and prepares its batch. Keepalives every 30 s keep an idle connection
+    /// from being dropped by a firewall or an idle timeout, or show that it was, before a delivery needs it.
+    /// </summary>
+    private async Task PrepareStoreAsync()
     {
-        postgres = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false, ApplicationName = ApplicationName }.ToString());
+        postgres = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false, ApplicationName = ApplicationName, KeepAlive = 30 }.ToString());
         await postgres.OpenAsync(CancellationToken.None);
-        var insert = new NpgsqlBatchCommand("INSERT INTO webhook_deliveries (received_at, body, attempts) SELECT $1, b.body, 0 FROM unnest($2) WITH ORDINALITY AS b(body, n) ORDER BY b.n")
+        var rows = new NpgsqlBatchCommand("INSERT INTO webhook_deliveries (received_at, body, attempts) SELECT $1, b.body, 0 FROM unnest($2) WITH ORDINALITY AS b(body, n) ORDER BY b.n")
         {
             Parameters =
             {
@@ -298,9 +306,8 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
             },
         };
-        var batch = new NpgsqlBatch(postgres) { BatchCommands = { insert, new NpgsqlBatchCommand(NodeSignal.Notify(WebhookProcessor.Channel)) } };
-        await batch.PrepareAsync(CancellationToken.None);
-        return batch;
+        store = new NpgsqlBatch(postgres) { BatchCommands = { rows, new NpgsqlBatchCommand(NodeSignal.Notify(WebhookProcessor.Channel)) } };
+        await store.PrepareAsync(CancellationToken.None);
     }
 
     private async Task ClosePostgresAsync()
