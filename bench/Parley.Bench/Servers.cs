@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using Parley.Channels.WhatsApp;
 
 namespace Parley.Bench;
 
@@ -270,7 +271,7 @@ internal sealed class ParleyServer : IDisposable
             await CountAsync(db, $"ATTACH DATABASE '{intake}' AS intake; SELECT 0");
         }
 
-        return await CountAsync(db, $"SELECT ({pending}) + (SELECT count(*) FROM intake.deliveries WHERE id > (SELECT coalesce(max(seq), 0) FROM main.sqlite_sequence WHERE name = 'webhook_deliveries'))");
+        return await CountAsync(db, $"SELECT ({pending}) + (SELECT count(*) FROM intake.deliveries WHERE id > ({IntakeFile.MovedUpToSql}))");
     }
 
     /// <summary>Waits until every stored webhook delivery is processed; returns how long that took.</summary>

@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Parley.BrowserTests.Infrastructure;
+using Parley.Channels.WhatsApp;
 using Xunit.Abstractions;
 
 namespace Parley.BrowserTests;
@@ -232,7 +233,7 @@ public sealed class CrashTests(ITestOutputHelper log)
                 var missing = wamids.Count(w => !storedInbound.Contains(w));
                 var outboxOpen = db.Scalar("SELECT count(*) FROM outbox WHERE state IN ('Pending', 'InFlight')");
                 var deliveriesOpen = db.Scalar("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND dead_at IS NULL")
-                    + db.Scalar("SELECT count(*) FROM intake.deliveries WHERE id > (SELECT coalesce(max(id), 0) FROM main.webhook_deliveries)");
+                    + db.Scalar($"SELECT count(*) FROM intake.deliveries WHERE id > ({IntakeFile.MovedUpToSql})");
                 var notFinal = db.Scalar("SELECT count(*) FROM messages WHERE direction = 'Outbound' AND status NOT IN ('Delivered', 'Read', 'Failed')");
                 unsettled = $"{missing} inbound not stored, {outboxOpen} outbox rows pending or in flight, {deliveriesOpen} webhook deliveries unprocessed, {notFinal} sends neither delivered nor failed";
                 if (missing + outboxOpen + deliveriesOpen + notFinal == 0)

@@ -32,8 +32,8 @@ public sealed partial class ContactErasure(
 
     public async Task<OperationError?> EraseAsync(Guid id, CancellationToken cancellationToken)
     {
-        // First the intake file gives up what it holds of processed deliveries (SQLite): once their rows in
-        // webhook_deliveries are deleted below, nothing may be left there to be read and applied again.
+        // First the intake file gives up what it holds of processed deliveries (SQLite), so that the bodies
+        // deleted below are not left there should the erasure be cut off after its commit.
         await intake.PurgeAsync(afterDurableCommit: false, cancellationToken);
         List<MediaFile> files;
         using (await gate.EnterAsync(cancellationToken))
@@ -112,10 +112,12 @@ public sealed partial class ContactErasure(
             using (await gate.EnterAsync(cancellationToken))
             {
                 await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
-            }
 
-            // Progress statuses applied by commits that did not wait for the disk are durable now too.
-            await intake.PurgeAsync(afterDurableCommit: true, cancellationToken);
+                // Everything applied so far, progress statuses committed without waiting for the disk included,
+                // is on the disk now, and the gate keeps the processor from committing more until the intake
+                // has counted it as moved.
+                await intake.PurgeAsync(afterDurableCommit: true, cancellationToken);
+            }
         }
 
         return null;

@@ -47,7 +47,7 @@ public sealed partial class WebhookProcessor(
     /// </summary>
     private const int LazyBatches = 8;
 
-    /// <summary>The highest id in <c>webhook_deliveries</c> (SQLite): deliveries after it wait in the intake file.</summary>
+    /// <summary>The highest delivery id ever moved into <c>webhook_deliveries</c> (SQLite): deliveries after it wait in the intake file.</summary>
     private long inMain = -1;
 
     private int lazyInARow;
