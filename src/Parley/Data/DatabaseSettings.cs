@@ -52,6 +52,14 @@ public sealed record DatabaseSettings(bool IsPostgres, string ConnectionString, 
     public Task<DbConnection> OpenPooledAsync(CancellationToken cancellationToken) =>
         OpenAsync(IsPostgres ? new NpgsqlConnection(ConnectionString) : new SqliteConnection(ConnectionString), cancellationToken);
 
+    /// <summary>
+    /// A PostgreSQL connection that one service keeps open for good, outside the pool: named for
+    /// <c>pg_stat_activity</c>, with keepalives every 30 s so that an idle one is not dropped by a firewall
+    /// or an idle timeout, or is found dropped before it is needed.
+    /// </summary>
+    public NpgsqlConnection DedicatedPostgresConnection(string applicationName) =>
+        new(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false, ApplicationName = applicationName, KeepAlive = 30 }.ToString());
+
     /// <summary>A fresh, unpooled connection (migrations and health checks must see the real database).</summary>
     public async Task<DbConnection> OpenUnpooledAsync(bool create, CancellationToken cancellationToken)
     {

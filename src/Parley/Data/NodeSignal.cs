@@ -22,7 +22,7 @@ public static class NodeSignal
             return;
         }
 
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false }.ToString());
+        await using var connection = settings.DedicatedPostgresConnection($"Parley listener ({channel})");
         await connection.OpenAsync(cancellationToken);
         connection.Notification += (_, _) => bell.Ring();
         await using (var listen = new NpgsqlCommand($"LISTEN {channel}", connection))

@@ -290,13 +290,9 @@ public sealed partial class WebhookIntake(DatabaseSettings settings, IntakeFile 
         }
     }
 
-    /// <summary>
-    /// Opens the intake's connection and prepares its batch. Keepalives every 30 s keep an idle connection
-    /// from being dropped by a firewall or an idle timeout, or show that it was, before a delivery needs it.
-    /// </summary>
     private async Task PrepareStoreAsync()
     {
-        postgres = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false, ApplicationName = ApplicationName, KeepAlive = 30 }.ToString());
+        postgres = settings.DedicatedPostgresConnection(ApplicationName);
         await postgres.OpenAsync(CancellationToken.None);
         var rows = new NpgsqlBatchCommand("INSERT INTO webhook_deliveries (received_at, body, attempts) SELECT $1, b.body, 0 FROM unnest($2) WITH ORDINALITY AS b(body, n) ORDER BY b.n")
         {
